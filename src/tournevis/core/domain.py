@@ -1,0 +1,80 @@
+"""Pure helpers shared by every context's domain: validation of common values. No Django."""
+
+from __future__ import annotations
+
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
+
+import phonenumbers
+import pycountry
+
+from tournevis.core.errors import InvalidInput, gettext_noop
+
+LANGUAGES = ("en", "fr")
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def clean_timezone(value: str, field: str = "timezone") -> str:
+    value = (value or "").strip()
+    if value not in _timezones():
+        raise InvalidInput(gettext_noop("“%(value)s” is not an IANA time zone (e.g. Europe/Paris)."), field=field, value=value)
+    ZoneInfo(value)
+    return value
+
+
+def clean_country(value: str, field: str = "country") -> str:
+    code = (value or "").strip().upper()
+    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+        raise InvalidInput(
+            gettext_noop("“%(value)s” is not an ISO 3166-1 alpha-2 country code (e.g. FR, CA, JP)."),
+            field=field,
+            value=value,
+        )
+    return code
+
+
+def clean_subdivision(country: str, value: str, field: str = "region") -> str:
+    """An ISO 3166-2 subdivision of ``country`` given as ``QC`` or ``CA-QC``; empty is allowed."""
+    value = (value or "").strip().upper()
+    if not value:
+        return ""
+    code = value if "-" in value else f"{country}-{value}"
+    if pycountry.subdivisions.get(code=code) is None or not code.startswith(f"{country}-"):
+        raise InvalidInput(
+            gettext_noop("“%(value)s” is not a subdivision of %(country)s."), field=field, value=value, country=country
+        )
+    return code.split("-", 1)[1]
+
+
+def clean_language(value: str, field: str = "language") -> str:
+    value = (value or "").strip().lower()
+    if value not in LANGUAGES:
+        raise InvalidInput(gettext_noop("Language must be one of %(choices)s."), field=field, choices=", ".join(LANGUAGES))
+    return value
+
+
+def clean_phone(value: str, region: str | None = None, field: str = "phone") -> str:
+    """Normalise a phone number to E.164 (+33612345678); empty stays empty."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidInput(gettext_noop("“%(value)s” is not a phone number."), field=field, value=value) from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput(gettext_noop("“%(value)s” is not a valid phone number."), field=field, value=value)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def clean_text(value: str | None, field: str, *, max_length: int, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidInput(gettext_noop("This field is required."), field=field)
+    if len(value) > max_length:
+        raise InvalidInput(gettext_noop("At most %(max)s characters."), field=field, max=max_length)
+    return value

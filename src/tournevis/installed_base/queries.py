@@ -1,0 +1,134 @@
+"""Read side of the installed base: tree levels, subtrees, search, attributes as of a moment, history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from tournevis.core.actor import Actor
+from tournevis.customers.access import visible_customers, visible_sites
+from tournevis.customers.models import Customer, Site
+from tournevis.installed_base import domain
+from tournevis.installed_base.access import visible_objects
+from tournevis.installed_base.models import Attribute, HistoryEntry, ServiceObject
+
+_RELATED = ("site", "site__customer", "category", "equipment_model")
+
+
+def with_has_children(qs: QuerySet[ServiceObject]) -> QuerySet[ServiceObject]:
+    return qs.annotate(has_children=Exists(ServiceObject.objects.filter(parent_id=OuterRef("pk"))))
+
+
+def children(actor: Actor, *, site_id: int, parent_id: int | None) -> QuerySet[ServiceObject]:
+    """One level of a site's tree (the roots when ``parent_id`` is None), for lazy browsing."""
+    qs = visible_objects(actor).filter(site_id=site_id, parent_id=parent_id)
+    return with_has_children(qs.select_related("category", "equipment_model")).order_by("name", "id")
+
+
+def subtree(obj: ServiceObject) -> QuerySet[ServiceObject]:
+    """The object and all its descendants, in tree (path) order."""
+    return (
+        ServiceObject.objects.filter(path__gte=obj.path, path__lt=domain.subtree_upper_bound(obj.path))
+        .select_related("category", "equipment_model")
+        .order_by("path")
+    )
+
+
+def ancestors(obj: ServiceObject) -> list[ServiceObject]:
+    ids = [int(part) for part in obj.path.strip("/").split("/")[:-1]]
+    by_id = ServiceObject.objects.in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def list_objects(
+    actor: Actor,
+    *,
+    customer_id: int | None = None,
+    site_id: int | None = None,
+    parent_id: int | None = None,
+    category: str | None = None,
+    status: str | None = None,
+    serial: str | None = None,
+) -> QuerySet[ServiceObject]:
+    qs = visible_objects(actor).select_related(*_RELATED)
+    if customer_id is not None:
+        qs = qs.filter(site__customer_id=customer_id)
+    if site_id is not None:
+        qs = qs.filter(site_id=site_id)
+    if parent_id is not None:
+        qs = qs.filter(parent_id=parent_id)
+    if category:
+        qs = qs.filter(category__code=category)
+    if status:
+        qs = qs.filter(status=status)
+    if serial:
+        qs = qs.filter(serial_number=domain.clean_serial(serial))
+    return qs.order_by("id")
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    objects: list[ServiceObject]
+    sites: list[Site]
+    customers: list[Customer]
+
+
+def search(actor: Actor, query: str, *, limit: int = 20) -> SearchResults:
+    """Objects by serial (exact, then prefix, then contained) or name; sites and customers by name.
+
+    Serial matches use the serial index (range scans); name matches scan with LIKE and stop at ``limit``.
+    """
+    term = query.strip()[:100]
+    if len(term) < 2:
+        return SearchResults(term, [], [], [])
+    serial = "".join(term.split()).upper()
+    objects_qs = visible_objects(actor).select_related(*_RELATED)
+    found: dict[int, ServiceObject] = {}
+
+    def take(qs: QuerySet[ServiceObject]) -> None:
+        if len(found) < limit:
+            for obj in qs.exclude(pk__in=list(found))[: limit - len(found)]:
+                found[obj.pk] = obj
+
+    take(objects_qs.filter(serial_number=serial).order_by("id"))
+    take(objects_qs.filter(serial_number__gt=serial, serial_number__lt=serial + "\uffff").order_by("serial_number"))
+    take(objects_qs.filter(Q(serial_number__contains=serial) | Q(name__icontains=term)).order_by("id"))
+    sites = list(
+        visible_sites(actor).filter(Q(name__icontains=term) | Q(city__icontains=term) | Q(code__iexact=term))
+        .order_by("name", "id")[:limit]
+    )
+    customers = list(visible_customers(actor).filter(name__icontains=term).order_by("name", "id")[:limit])
+    return SearchResults(term, list(found.values()), sites, customers)
+
+
+def moment_for(as_of: date | datetime | None, tz_name: str, now: datetime) -> datetime:
+    """A date means the end of that day in the site's time zone; None means now."""
+    if as_of is None:
+        return now
+    if isinstance(as_of, datetime):
+        if as_of.tzinfo is None:
+            return as_of.replace(tzinfo=ZoneInfo(tz_name))
+        return as_of
+    end_of_day = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=ZoneInfo(tz_name))
+    return end_of_day - timedelta(microseconds=1)
+
+
+def attributes_as_of(obj: ServiceObject, moment: datetime) -> dict[str, domain.Dated]:
+    records = [
+        domain.Dated(key=a.key, value=a.value, valid_from=a.valid_from, seq=a.pk)
+        for a in Attribute.objects.filter(service_object=obj, valid_from__lte=moment).order_by("key", "valid_from", "id")
+    ]
+    return domain.as_of(records, moment)
+
+
+def attribute_history(obj: ServiceObject) -> QuerySet[Attribute]:
+    return Attribute.objects.filter(service_object=obj).order_by("key", "-valid_from", "-id")
+
+
+def history(obj: ServiceObject, *, limit: int = 200) -> list[HistoryEntry]:
+    return list(HistoryEntry.objects.filter(service_object=obj).order_by("-at", "-id")[:limit])
+

@@ -1,0 +1,80 @@
+"""The /api/v1 NinjaAPI: authentication, every context's router, errors as problem+json naming the field."""
+
+from __future__ import annotations
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from tournevis.core.errors import DomainError, PreconditionFailed
+from tournevis.customers.api import router as customers_router
+from tournevis.identity.api import BearerTokenAuth, SessionActorAuth
+from tournevis.identity.api import router as identity_router
+from tournevis.identity.problems import problem_response
+from tournevis.installed_base.api import router as installed_base_router
+
+api = NinjaAPI(
+    title="Tournevis API",
+    version="1",
+    description="After-sales service and field service management. Authenticate with `Authorization: Bearer`.",
+    auth=[BearerTokenAuth(), SessionActorAuth()],
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+api.add_router("/", identity_router)
+api.add_router("/", customers_router)
+api.add_router("/", installed_base_router)
+
+
+def _field_of(location: tuple[object, ...] | list[object]) -> str:
+    """ninja's loc ("body", "payload", "timezone") → "timezone"; query/path params keep their name."""
+    parts = [str(p) for p in location]
+    if parts and parts[0] == "body":
+        parts = parts[2:] if len(parts) > 2 else parts[1:]
+    elif parts and parts[0] in {"query", "path", "header", "cookie"}:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = []
+    for error in exc.errors:
+        field = _field_of(error.get("loc", ()))
+        if error.get("type") == "json_invalid":
+            return problem_response(400, _("Malformed JSON"), _("The request body is not valid JSON."),
+                                    [{"field": "body", "message": str(error.get("msg", ""))}])
+        errors.append({"field": field, "message": str(error.get("msg", ""))})
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return problem_response(422, _("Invalid input"), detail, errors)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    message = exc.text(_)
+    errors = [{"field": exc.field, "message": message}] if exc.field else None
+    response = problem_response(exc.status, _(exc.title), message, errors)
+    if isinstance(exc, PreconditionFailed) and exc.current is not None and hasattr(exc.current, "version"):
+        response["ETag"] = f'"{exc.current.version}"'
+    return response
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = problem_response(401, _("Unauthorized"), _("Authenticate with Authorization: Bearer <token>."))
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return problem_response(exc.status_code, str(exc.message), str(exc.message))
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return problem_response(413, _("Payload too large"), _("The request body exceeds the 1 MiB limit."),
+                            [{"field": "body", "message": _("The request body exceeds the 1 MiB limit.")}])

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from tournevis.web import auth_views, views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]
+
+# Sign-in pages keep Django's URL names (no namespace) so contrib.auth finds them.
+auth_urlpatterns = [
+    path("login/", auth_views.login, name="login"),
+    path("logout/", auth_views.logout, name="logout"),
+    path("password-reset/", auth_views.password_reset, name="password_reset"),
+    path("password-reset/sent/", auth_views.password_reset_done, name="password_reset_done"),
+    path("reset/<uidb64>/<token>/", auth_views.password_reset_confirm, name="password_reset_confirm"),
+    path("reset/done/", auth_views.password_reset_complete, name="password_reset_complete"),
+]
