@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "tournevis.installed_base",
     "tournevis.notifications",
     "tournevis.web",
+    "tournevis.demo",
 ]
 
 MIDDLEWARE = [
