@@ -5,9 +5,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 export TOURNEVIS_DEV ?= 1
 
-.PHONY: demo test setup lint typecheck archcheck migrations-check pytest pytest-sqlite pytest-postgres serve clean
+.PHONY: demo test setup system-packages lint typecheck archcheck migrations-check pytest pytest-sqlite pytest-postgres serve clean
 
-setup: $(VENV)/.installed node_modules/.installed src/tournevis/web/static/vendor/.copied
+PO := $(wildcard src/tournevis/locale/*/LC_MESSAGES/django.po)
+MO := $(PO:.po=.mo)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+setup: system-packages $(VENV)/.installed node_modules/.installed src/tournevis/web/static/vendor/.copied $(MO)
+
+# Debian packages the project needs on a fresh machine: gettext's msgfmt for the catalogues.
+system-packages:
+	@command -v msgfmt >/dev/null 2>&1 || { echo "== apt-get install gettext"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
+
+%.mo: %.po
+	msgfmt --check-format -o $@ $<
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

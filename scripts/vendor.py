@@ -20,7 +20,7 @@ def main() -> int:
     for source, name in FILES.items():
         path = ROOT / "node_modules" / source
         if not path.is_file():
-            print(f"missing {path}: run npm ci", file=sys.stderr)
+            print(f"missing {path}: run npm ci", file=sys.stderr)  # noqa: T201
             return 1
         shutil.copyfile(path, TARGET / name)
     return 0

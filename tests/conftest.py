@@ -67,33 +67,57 @@ class World:
 
 def make_user(username: str, role: str, customer: Customer | None = None) -> User:
     return identity_services.create_user(
-        SYSTEM, username=username, role=role, customer_id=customer.pk if customer else None,
-        email=f"{username}@example.com", password=PASSWORD,
+        SYSTEM,
+        username=username,
+        role=role,
+        customer_id=customer.pk if customer else None,
+        email=f"{username}@example.com",
+        password=PASSWORD,
     )
 
 
 def _party(prefix: str, country: str, tz: str, category: Category, model: EquipmentModel) -> Party:
     customer = customer_services.create_customer(
-        SYSTEM, {"name": f"{prefix} Bank", "country": country, "timezone": tz, "language": "fr", "tier": "gold"}
+        SYSTEM,
+        {"name": f"{prefix} Bank", "country": country, "timezone": tz, "language": "fr", "tier": "gold"},
     )
     site = customer_services.create_site(SYSTEM, customer.pk, {"name": f"{prefix} HQ", "city": "Paris"})
-    contact = customer_services.create_contact(SYSTEM, customer.pk, {"name": f"{prefix} Contact", "email": f"c@{prefix.lower()}.example"})
+    contact = customer_services.create_contact(
+        SYSTEM, customer.pk, {"name": f"{prefix} Contact", "email": f"c@{prefix.lower()}.example"}
+    )
     area = ib_services.create_object(SYSTEM, {"site_id": site.pk, "name": "Cash room"})
-    machine = ib_services.create_object(SYSTEM, {
-        "site_id": site.pk, "parent_id": area.pk, "name": "Counter", "equipment_model_id": model.pk,
-        "serial_number": f"{prefix}-0001", "install_date": date(2024, 3, 1),
-    })
-    module = ib_services.create_object(SYSTEM, {"site_id": site.pk, "parent_id": machine.pk, "name": "Feeder"})
+    machine = ib_services.create_object(
+        SYSTEM,
+        {
+            "site_id": site.pk,
+            "parent_id": area.pk,
+            "name": "Counter",
+            "equipment_model_id": model.pk,
+            "serial_number": f"{prefix}-0001",
+            "install_date": date(2024, 3, 1),
+        },
+    )
+    module = ib_services.create_object(
+        SYSTEM, {"site_id": site.pk, "parent_id": machine.pk, "name": "Feeder"}
+    )
     user = make_user(f"{prefix.lower()}-user", Role.CUSTOMER, customer)
     return Party(customer, site, contact, area, machine, module, user)
 
 
 @pytest.fixture
 def world(db: Any) -> World:
-    category = ib_services.create_category(SYSTEM, code="bill-counter", name_en="Bill counter", name_fr="Compteuse de billets")
-    model = ib_services.create_equipment_model(SYSTEM, manufacturer="Glory", name="GFS-220", category_id=category.pk)
-    w = World(category, model, _party("Alpha", "FR", "Europe/Paris", category, model),
-              _party("Beta", "CA", "America/Toronto", category, model))
+    category = ib_services.create_category(
+        SYSTEM, code="bill-counter", name_en="Bill counter", name_fr="Compteuse de billets"
+    )
+    model = ib_services.create_equipment_model(
+        SYSTEM, manufacturer="Glory", name="GFS-220", category_id=category.pk
+    )
+    w = World(
+        category,
+        model,
+        _party("Alpha", "FR", "Europe/Paris", category, model),
+        _party("Beta", "CA", "America/Toronto", category, model),
+    )
     for role in (Role.ADMIN, Role.MANAGER, Role.DISPATCHER, Role.AGENT, Role.TECHNICIAN):
         w.staff[role] = make_user(f"{role}-user", role)
     return w

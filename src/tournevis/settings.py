@@ -39,9 +39,7 @@ if not SECRET_KEY:
     SECRET_KEY = "dev-only-insecure-secret-key-never-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -106,7 +104,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "tournevis.sqlite3",
+            "NAME": str(VAR_DIR / "tournevis.sqlite3"),
             "OPTIONS": {
                 # WAL lets readers run beside one writer; foreign keys are on in Django's SQLite backend.
                 "init_command": (

@@ -13,8 +13,13 @@ from tournevis.web.api import api
 
 # Routes that are public on purpose: sign-in pages, the language switch, the API's schema and docs.
 PUBLIC_NAMES = {
-    "login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
-    "password_reset_complete", "set_language",
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "set_language",
 }
 
 
@@ -55,7 +60,9 @@ def test_every_page_declares_an_operation_or_is_public() -> None:
 def test_every_api_operation_declares_an_operation() -> None:
     operations = api_operations()
     assert len(operations) >= 4
-    undeclared = [f"{m} {p}" for m, p, func in operations if getattr(func, OPERATION_ATTR, None) not in PERMISSIONS]
+    undeclared = [
+        f"{m} {p}" for m, p, func in operations if getattr(func, OPERATION_ATTR, None) not in PERMISSIONS
+    ]
     assert undeclared == []
 
 

@@ -39,8 +39,13 @@ class AuditedModelAdmin(admin.ModelAdmin):
         with transaction.atomic():
             before, pk = audit.snapshot(obj), obj.pk
             super().delete_model(request, obj)
-            audit.record(_actor(request), f"{obj._meta.model_name}.delete",
-                         object_type=obj._meta.label_lower, object_id=pk, before=before)
+            audit.record(
+                _actor(request),
+                f"{obj._meta.model_name}.delete",
+                object_type=obj._meta.label_lower,
+                object_id=pk,
+                before=before,
+            )
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         with transaction.atomic():

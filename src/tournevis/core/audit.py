@@ -40,7 +40,7 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one audit event. Refuses to run outside a transaction: the event and the change commit together."""
+    """Append one audit event; only inside a transaction, so the event and the change commit together."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record() must run inside the transaction of the change it records")
     if instance is not None:

@@ -21,7 +21,11 @@ def _timezones() -> frozenset[str]:
 def clean_timezone(value: str, field: str = "timezone") -> str:
     value = (value or "").strip()
     if value not in _timezones():
-        raise InvalidInput(gettext_noop("“%(value)s” is not an IANA time zone (e.g. Europe/Paris)."), field=field, value=value)
+        raise InvalidInput(
+            gettext_noop("“%(value)s” is not an IANA time zone (e.g. Europe/Paris)."),
+            field=field,
+            value=value,
+        )
     ZoneInfo(value)
     return value
 
@@ -45,7 +49,10 @@ def clean_subdivision(country: str, value: str, field: str = "region") -> str:
     code = value if "-" in value else f"{country}-{value}"
     if pycountry.subdivisions.get(code=code) is None or not code.startswith(f"{country}-"):
         raise InvalidInput(
-            gettext_noop("“%(value)s” is not a subdivision of %(country)s."), field=field, value=value, country=country
+            gettext_noop("“%(value)s” is not a subdivision of %(country)s."),
+            field=field,
+            value=value,
+            country=country,
         )
     return code.split("-", 1)[1]
 
@@ -53,7 +60,9 @@ def clean_subdivision(country: str, value: str, field: str = "region") -> str:
 def clean_language(value: str, field: str = "language") -> str:
     value = (value or "").strip().lower()
     if value not in LANGUAGES:
-        raise InvalidInput(gettext_noop("Language must be one of %(choices)s."), field=field, choices=", ".join(LANGUAGES))
+        raise InvalidInput(
+            gettext_noop("Language must be one of %(choices)s."), field=field, choices=", ".join(LANGUAGES)
+        )
     return value
 
 
@@ -65,7 +74,9 @@ def clean_phone(value: str, region: str | None = None, field: str = "phone") -> 
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
-        raise InvalidInput(gettext_noop("“%(value)s” is not a phone number."), field=field, value=value) from None
+        raise InvalidInput(
+            gettext_noop("“%(value)s” is not a phone number."), field=field, value=value
+        ) from None
     if not phonenumbers.is_valid_number(number):
         raise InvalidInput(gettext_noop("“%(value)s” is not a valid phone number."), field=field, value=value)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

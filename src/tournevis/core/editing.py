@@ -24,7 +24,9 @@ def check_version(instance: models.Model, expected: int | None) -> None:
     current = instance.version  # type: ignore[attr-defined]
     if expected is not None and expected != current:
         raise PreconditionFailed(
-            gettext_noop("This record changed since you read it (version %(expected)s, now %(current)s)."),
+            gettext_noop(
+                "This record changed since you read it (version %(expected)s, now %(current_version)s)."
+            ),
             current=instance,
             expected=expected,
             current_version=current,

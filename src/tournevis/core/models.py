@@ -27,4 +27,5 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id", "at"], name="core_audit_object_idx")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"
+        who = f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label}"
+        return f"{who} {self.action} {self.object_type}#{self.object_id}"

@@ -15,17 +15,17 @@ from tournevis.customers.models import Contact, Customer, Site
 
 def visible_customers(actor: Actor) -> QuerySet[Customer]:
     qs = Customer.objects.all()
-    return qs.filter(pk=actor.customer_id) if actor.is_customer else qs
+    return qs.filter(pk=actor.own_customer_id()) if actor.is_customer else qs
 
 
 def visible_sites(actor: Actor) -> QuerySet[Site]:
     qs = Site.objects.select_related("customer")
-    return qs.filter(customer_id=actor.customer_id) if actor.is_customer else qs
+    return qs.filter(customer_id=actor.own_customer_id()) if actor.is_customer else qs
 
 
 def visible_contacts(actor: Actor) -> QuerySet[Contact]:
     qs = Contact.objects.select_related("customer", "site")
-    return qs.filter(customer_id=actor.customer_id) if actor.is_customer else qs
+    return qs.filter(customer_id=actor.own_customer_id()) if actor.is_customer else qs
 
 
 def access_customer(actor: Actor, customer_id: int) -> Customer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 
 from tournevis.core.domain import (
@@ -34,7 +35,9 @@ def clean_tier(value: str, field: str = "tier") -> str:
         return Tier(value).value
     except ValueError:
         raise InvalidInput(
-            gettext_noop("Tier must be one of %(choices)s."), field=field, choices=", ".join(t.value for t in Tier)
+            gettext_noop("Tier must be one of %(choices)s."),
+            field=field,
+            choices=", ".join(t.value for t in Tier),
         ) from None
 
 
@@ -47,7 +50,7 @@ def clean_vat_number(value: str, field: str = "vat_number") -> str:
 
 
 def clean_access_hours(value: Any, field: str = "access_hours") -> dict[str, list[list[str]]]:
-    """``{"mon": [["08:00", "12:00"], ["13:30", "18:00"]], ...}``: sorted, non-overlapping slots per weekday."""
+    """``{"mon": [["08:00", "12:00"], ["13:30", "18:00"]]}``: sorted, non-overlapping slots per weekday."""
     if value in (None, ""):
         return {}
     if not isinstance(value, dict):
@@ -58,22 +61,29 @@ def clean_access_hours(value: Any, field: str = "access_hours") -> dict[str, lis
         if day not in WEEKDAYS:
             raise InvalidInput(
                 gettext_noop("Unknown weekday “%(day)s”; use %(choices)s."),
-                field=where, day=day, choices=", ".join(WEEKDAYS),
+                field=where,
+                day=day,
+                choices=", ".join(WEEKDAYS),
             )
         if not isinstance(slots, list):
             raise InvalidInput(gettext_noop("A list of [start, end] slots is expected."), field=where)
         pairs: list[list[str]] = []
         for slot in slots:
-            if not (isinstance(slot, list | tuple) and len(slot) == 2 and all(isinstance(t, str) for t in slot)):
-                raise InvalidInput(gettext_noop("Each slot is [\"HH:MM\", \"HH:MM\"]."), field=where)
+            if not (
+                isinstance(slot, list | tuple) and len(slot) == 2 and all(isinstance(t, str) for t in slot)
+            ):
+                raise InvalidInput(gettext_noop('Each slot is ["HH:MM", "HH:MM"].'), field=where)
             start, end = slot
             if not (_HHMM.match(start) and _HHMM.match(end)) or start >= end:
                 raise InvalidInput(
-                    gettext_noop("“%(start)s–%(end)s” is not a valid slot."), field=where, start=start, end=end
+                    gettext_noop("“%(start)s-%(end)s” is not a valid slot."),
+                    field=where,
+                    start=start,
+                    end=end,
                 )
             pairs.append([start, end])
         pairs.sort()
-        for previous, following in zip(pairs, pairs[1:], strict=False):
+        for previous, following in pairwise(pairs):
             if following[0] < previous[1]:
                 raise InvalidInput(gettext_noop("Slots overlap."), field=where)
         if pairs:
@@ -124,7 +134,9 @@ def clean_contact(data: dict[str, Any], country: str | None = None) -> dict[str,
     if "email" in data:
         email = clean_text(data["email"], "email", max_length=254).lower()
         if email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
-            raise InvalidInput(gettext_noop("“%(value)s” is not an e-mail address."), field="email", value=email)
+            raise InvalidInput(
+                gettext_noop("“%(value)s” is not an e-mail address."), field="email", value=email
+            )
         out["email"] = email
     if "phone" in data:
         out["phone"] = clean_phone(data["phone"], country)

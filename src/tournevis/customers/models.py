@@ -28,7 +28,9 @@ class Customer(models.Model):
     language = models.CharField(_("language"), max_length=8, choices=LanguageChoices.choices, default="en")
     timezone = models.CharField(_("time zone"), max_length=64)
     vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
-    tier = models.CharField(_("tier"), max_length=16, choices=TierChoices.choices, default=Tier.STANDARD.value)
+    tier = models.CharField(
+        _("tier"), max_length=16, choices=TierChoices.choices, default=Tier.STANDARD.value
+    )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField()
@@ -47,14 +49,18 @@ class Customer(models.Model):
 class Site(models.Model):
     """A place where a customer's equipment stands."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="sites", verbose_name=_("customer"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="sites", verbose_name=_("customer")
+    )
     name = models.CharField(_("name"), max_length=200)
     code = models.CharField(_("code"), max_length=40, blank=True)
     address_line1 = models.CharField(_("address"), max_length=200, blank=True)
     address_line2 = models.CharField(_("address (continued)"), max_length=200, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
-    region = models.CharField(_("region"), max_length=8, blank=True, help_text=_("ISO 3166-2 subdivision, e.g. QC"))
+    region = models.CharField(
+        _("region"), max_length=8, blank=True, help_text=_("ISO 3166-2 subdivision, e.g. QC")
+    )
     country = models.CharField(_("country"), max_length=2)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
@@ -85,7 +91,12 @@ class Contact(models.Model):
         Customer, on_delete=models.PROTECT, related_name="contacts", verbose_name=_("customer")
     )
     site = models.ForeignKey(
-        Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts", verbose_name=_("site")
+        Site,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contacts",
+        verbose_name=_("site"),
     )
     name = models.CharField(_("name"), max_length=200)
     job_title = models.CharField(_("job title"), max_length=100, blank=True)

@@ -46,7 +46,9 @@ def delete_customer(actor: Actor, customer_id: int) -> None:
     try:
         delete_audited(actor, _locked(Customer, customer_id), "customer.delete")
     except ProtectedError:
-        raise Conflict(_("This customer still has sites, contacts, users or equipment; remove them first."), field="id") from None
+        raise Conflict(
+            _("This customer still has sites, contacts, users or equipment; remove them first."), field="id"
+        ) from None
 
 
 # --- Sites -----------------------------------------------------------------------------------------
@@ -64,7 +66,9 @@ def create_site(actor: Actor, customer_id: int, data: dict[str, Any]) -> Site:
 
 
 @transaction.atomic
-def update_site(actor: Actor, site_id: int, data: dict[str, Any], expected_version: int | None = None) -> Site:
+def update_site(
+    actor: Actor, site_id: int, data: dict[str, Any], expected_version: int | None = None
+) -> Site:
     site = _locked(Site, site_id)
     fields = clean_site(data, country_hint=site.country)
     return update_audited(actor, site, "site.update", fields, expected_version)
@@ -76,7 +80,9 @@ def delete_site(actor: Actor, site_id: int) -> None:
     try:
         delete_audited(actor, _locked(Site, site_id), "site.delete")
     except ProtectedError:
-        raise Conflict(_("This site still has service objects; move or remove them first."), field="id") from None
+        raise Conflict(
+            _("This site still has service objects; move or remove them first."), field="id"
+        ) from None
 
 
 # --- Contacts --------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ class TournevisUserAdmin(UserAdmin):
     list_display = ("username", "email", "role", "customer", "is_active")
     list_filter = ("role", "is_active")
     fieldsets = (
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),
         (_("Tournevis"), {"fields": ("role", "customer", "language")}),
     )
     add_fieldsets = (
@@ -26,5 +26,5 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("name", "user", "role", "prefix", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("user", "name", "role", "prefix", "digest", "created_at", "last_used_at")
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False

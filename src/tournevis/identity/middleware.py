@@ -23,7 +23,7 @@ class DenyByDefaultMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        request.actor = actor_for(user) if user is not None and user.is_authenticated else None  # type: ignore[attr-defined, arg-type]
+        request.actor = actor_for(user) if user is not None and user.is_authenticated else None  # type: ignore[attr-defined]
         return self.get_response(request)
 
     def process_view(

@@ -74,3 +74,6 @@ class LoginFailure(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["ip", "at"], name="identity_loginfail_ip_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account} from {self.ip} at {self.at:%Y-%m-%d %H:%M:%S}"

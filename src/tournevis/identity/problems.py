@@ -12,7 +12,9 @@ from tournevis.core import requestid
 CONTENT_TYPE = "application/problem+json"
 
 
-def problem_body(status: int, title: str, detail: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def problem_body(
+    status: int, title: str, detail: str, errors: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     if errors:
         body["errors"] = errors

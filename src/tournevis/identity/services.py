@@ -17,7 +17,7 @@ from tournevis.core.errors import Conflict, InvalidInput, NotFound
 from tournevis.identity.domain import Role, check_customer_binding, token_role_allowed
 from tournevis.identity.models import ApiToken, User
 
-TOKEN_PREFIX = "tvs"
+TOKEN_PREFIX = "tvs"  # noqa: S105 (a public marker, not a secret)
 _USER_FIELDS = ("username", "email", "role", "customer", "is_active", "is_staff", "is_superuser", "language")
 
 
@@ -105,8 +105,13 @@ def set_user_active(actor: Actor, user_id: int, active: bool) -> User:
     user.save(update_fields=["is_active"])
     if not active:
         ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=clock.now())
-    audit.record(actor, "user.enable" if active else "user.disable", user,
-                 before=before, after=audit.snapshot(user, _USER_FIELDS))
+    audit.record(
+        actor,
+        "user.enable" if active else "user.disable",
+        user,
+        before=before,
+        after=audit.snapshot(user, _USER_FIELDS),
+    )
     return user
 
 
@@ -122,16 +127,24 @@ def create_token(actor: Actor, user: User, *, name: str, role: str | None = None
     token_role = _parse_role(role or user.role)
     if not token_role_allowed(Role(user.role), token_role):
         raise InvalidInput(
-            _("A token of %(user)s cannot have the role %(role)s.") % {"user": user.username, "role": token_role},
+            _("A token of %(user)s cannot have the role %(role)s.")
+            % {"user": user.username, "role": token_role},
             field="role",
         )
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     plain = f"{TOKEN_PREFIX}_{prefix}_{secret}"
     token = ApiToken.objects.create(
-        user=user, name=name, role=token_role.value, prefix=prefix, digest=_digest(plain), created_at=clock.now()
+        user=user,
+        name=name,
+        role=token_role.value,
+        prefix=prefix,
+        digest=_digest(plain),
+        created_at=clock.now(),
     )
-    audit.record(actor, "token.create", token, after=audit.snapshot(token, ("user", "name", "role", "prefix")))
+    audit.record(
+        actor, "token.create", token, after=audit.snapshot(token, ("user", "name", "role", "prefix"))
+    )
     return token, plain
 
 
@@ -143,8 +156,13 @@ def revoke_token(actor: Actor, token_id: int) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
-        audit.record(actor, "token.revoke", token, before={"revoked_at": None},
-                     after={"revoked_at": token.revoked_at.isoformat()})
+        audit.record(
+            actor,
+            "token.revoke",
+            token,
+            before={"revoked_at": None},
+            after={"revoked_at": token.revoked_at.isoformat()},
+        )
     return token
 
 

@@ -12,7 +12,7 @@ from tournevis.installed_base.models import ServiceObject
 
 def visible_objects(actor: Actor) -> QuerySet[ServiceObject]:
     qs = ServiceObject.objects.all()
-    return qs.filter(site__customer_id=actor.customer_id) if actor.is_customer else qs
+    return qs.filter(site__customer_id=actor.own_customer_id()) if actor.is_customer else qs
 
 
 def access_object(actor: Actor, object_id: int) -> ServiceObject:

@@ -49,7 +49,9 @@ def clean_status(value: str, field: str = "status") -> str:
 def clean_attribute_key(value: str, field: str = "key") -> str:
     if not isinstance(value, str) or not _ATTRIBUTE_KEY.match(value):
         raise InvalidInput(
-            gettext_noop("An attribute key is lower-case letters, digits, “_” or “.” (e.g. firmware_version)."),
+            gettext_noop(
+                "An attribute key is lower-case letters, digits, “_” or “.” (e.g. firmware_version)."
+            ),
             field=field,
         )
     return value
@@ -80,12 +82,14 @@ def is_in_subtree(path: str, root_path: str) -> bool:
 def check_move(node_path_: str, new_parent_path: str | None) -> None:
     """A node cannot become its own descendant."""
     if new_parent_path is not None and is_in_subtree(new_parent_path, node_path_):
-        raise Conflict(gettext_noop("An object cannot be placed under itself or one of its parts."), field="parent_id")
+        raise Conflict(
+            gettext_noop("An object cannot be placed under itself or one of its parts."), field="parent_id"
+        )
 
 
 def rebase(path: str, old_prefix: str, new_prefix: str) -> str:
     assert path.startswith(old_prefix)
-    return new_prefix + path[len(old_prefix):]
+    return new_prefix + path[len(old_prefix) :]
 
 
 # --- Effective-dated attributes -------------------------------------------------------------------

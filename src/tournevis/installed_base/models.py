@@ -32,13 +32,17 @@ class EquipmentModel(models.Model):
 
     manufacturer = models.CharField(_("manufacturer"), max_length=100)
     name = models.CharField(_("model name"), max_length=100)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="models", verbose_name=_("category"))
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="models", verbose_name=_("category")
+    )
 
     class Meta:
         verbose_name = _("equipment model")
         verbose_name_plural = _("equipment models")
         ordering = ["manufacturer", "name"]
-        constraints = [models.UniqueConstraint(fields=["manufacturer", "name"], name="installed_base_model_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["manufacturer", "name"], name="installed_base_model_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.manufacturer} {self.name}"
@@ -58,20 +62,30 @@ class ServiceObject(models.Model):
         "customers.Site", on_delete=models.PROTECT, related_name="service_objects", verbose_name=_("site")
     )
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     path = models.CharField(max_length=255, db_index=True, editable=False)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     name = models.CharField(_("name"), max_length=200)
     category = models.ForeignKey(
-        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="objects", verbose_name=_("category")
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="service_objects",
+        verbose_name=_("category"),
     )
     equipment_model = models.ForeignKey(
         EquipmentModel,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="objects",
+        related_name="service_objects",
         verbose_name=_("equipment model"),
     )
     serial_number = models.CharField(_("serial number"), max_length=64, blank=True)
@@ -136,7 +150,12 @@ class Attribute(models.Model):
         verbose_name = _("attribute value")
         verbose_name_plural = _("attribute values")
         ordering = ["key", "valid_from", "id"]
-        indexes = [models.Index(fields=["service_object", "key", "valid_from"], name="installed_base_attr_idx")]
+        indexes = [
+            models.Index(fields=["service_object", "key", "valid_from"], name="installed_base_attr_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value} from {self.valid_from:%Y-%m-%d %H:%M}"
 
 
 class HistoryEntry(models.Model):
@@ -156,3 +175,6 @@ class HistoryEntry(models.Model):
         verbose_name_plural = _("history entries")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["service_object", "at"], name="installed_base_history_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.summary}"

@@ -20,8 +20,17 @@ from tournevis.installed_base import domain
 from tournevis.installed_base.models import Attribute, Category, EquipmentModel, HistoryEntry, ServiceObject
 
 _OBJECT_FIELDS = (
-    "name", "category", "equipment_model", "serial_number", "install_date", "warranty_end",
-    "owner", "manager", "status", "site", "parent",
+    "name",
+    "category",
+    "equipment_model",
+    "serial_number",
+    "install_date",
+    "warranty_end",
+    "owner",
+    "manager",
+    "status",
+    "site",
+    "parent",
 )
 
 
@@ -64,7 +73,9 @@ def _fk(model: Any, pk: int | None, field: str) -> Any:
         return None
     instance = model.objects.filter(pk=pk).first()
     if instance is None:
-        raise InvalidInput(_("No %(kind)s with id %(id)s.") % {"kind": model._meta.verbose_name, "id": pk}, field=field)
+        raise InvalidInput(
+            _("No %(kind)s with id %(id)s.") % {"kind": model._meta.verbose_name, "id": pk}, field=field
+        )
     return instance
 
 
@@ -152,7 +163,8 @@ def _save_new(obj: ServiceObject) -> None:
             obj.save()
     except IntegrityError:
         raise Conflict(
-            _("Serial number %(serial)s is already registered for this model.") % {"serial": obj.serial_number},
+            _("Serial number %(serial)s is already registered for this model.")
+            % {"serial": obj.serial_number},
             field="serial_number",
         ) from None
 
@@ -178,7 +190,9 @@ def create_object(actor: Actor, data: dict[str, Any]) -> ServiceObject:
     obj.depth = domain.depth_of(obj.path)
     obj.save(update_fields=["path", "depth"])
     audit.record(actor, "service_object.create", obj, after=_snapshot(obj))
-    record_history(obj.pk, "created", actor=actor, data={"name": obj.name, "serial_number": obj.serial_number})
+    record_history(
+        obj.pk, "created", actor=actor, data={"name": obj.name, "serial_number": obj.serial_number}
+    )
     return obj
 
 
@@ -188,7 +202,9 @@ def _move(obj: ServiceObject, site: Site, parent: ServiceObject | None) -> None:
     old_prefix = obj.path
     new_prefix = domain.node_path(parent.path if parent else None, obj.pk)
     delta = domain.depth_of(new_prefix) - obj.depth
-    subtree = ServiceObject.objects.filter(path__gte=old_prefix, path__lt=domain.subtree_upper_bound(old_prefix))
+    subtree = ServiceObject.objects.filter(
+        path__gte=old_prefix, path__lt=domain.subtree_upper_bound(old_prefix)
+    )
     subtree.update(
         path=Concat(Value(new_prefix), Substr("path", len(old_prefix) + 1)),
         site_id=site.pk,
@@ -222,7 +238,9 @@ def update_object(
         if site is None:
             raise InvalidInput(_("This field is required."), field="site_id")
         if site.customer_id != obj.site.customer_id:
-            raise InvalidInput(_("An object can only move between sites of the same customer."), field="site_id")
+            raise InvalidInput(
+                _("An object can only move between sites of the same customer."), field="site_id"
+            )
         parent_id = data.get("parent_id", obj.parent_id if site.pk == obj.site_id else None)
         parent = _parent_on_site(parent_id, site)
         if parent != obj.parent or site.pk != obj.site_id:
@@ -240,7 +258,9 @@ def update_object(
     kind = "moved" if {"site_id", "parent_id"} & changes.keys() else "updated"
     if "status" in changes and len(changes) == 1:
         kind = "status"
-    record_history(obj.pk, kind, actor=actor, data={"changes": changes, "before": {k: before.get(k) for k in changes}})
+    record_history(
+        obj.pk, kind, actor=actor, data={"changes": changes, "before": {k: before.get(k) for k in changes}}
+    )
     return obj
 
 
@@ -254,8 +274,13 @@ def delete_object(actor: Actor, object_id: int) -> None:
         obj.delete()
     except ProtectedError:
         raise Conflict(_("This object has parts; move or remove them first."), field="id") from None
-    audit.record(actor, "service_object.delete", object_type="installed_base.serviceobject", object_id=object_id,
-                 before=before)
+    audit.record(
+        actor,
+        "service_object.delete",
+        object_type="installed_base.serviceobject",
+        object_id=object_id,
+        before=before,
+    )
 
 
 @transaction.atomic
@@ -275,10 +300,23 @@ def set_attribute(
     elif valid_from.tzinfo is None:
         raise InvalidInput(_("A time zone is required (e.g. 2026-01-31T08:00:00+01:00)."), field="valid_from")
     attribute = Attribute.objects.create(
-        service_object=obj, key=key, value=value, valid_from=valid_from, recorded_at=now, recorded_by=actor.label
+        service_object=obj,
+        key=key,
+        value=value,
+        valid_from=valid_from,
+        recorded_at=now,
+        recorded_by=actor.label,
     )
-    audit.record(actor, "service_object.attribute", attribute,
-                 after={"object_id": obj.pk, "key": key, "value": value, "valid_from": valid_from.isoformat()})
-    record_history(obj.pk, "attribute", actor=actor,
-                   data={"key": key, "value": value, "valid_from": valid_from.isoformat()})
+    audit.record(
+        actor,
+        "service_object.attribute",
+        attribute,
+        after={"object_id": obj.pk, "key": key, "value": value, "valid_from": valid_from.isoformat()},
+    )
+    record_history(
+        obj.pk,
+        "attribute",
+        actor=actor,
+        data={"key": key, "value": value, "valid_from": valid_from.isoformat()},
+    )
     return attribute

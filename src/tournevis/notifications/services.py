@@ -22,7 +22,9 @@ def queue_email(actor: Actor, *, to: str, subject: str, body: str, purpose: str)
         message = OutboundEmail.objects.create(
             to=to, subject=subject[:300], body=body, purpose=purpose, created_at=now, next_attempt_at=now
         )
-        audit.record(actor, "email.queue", message, after={"to": to, "subject": message.subject, "purpose": purpose})
+        audit.record(
+            actor, "email.queue", message, after={"to": to, "subject": message.subject, "purpose": purpose}
+        )
     return message
 
 
@@ -48,7 +50,11 @@ def deliver_pending(limit: int = 50) -> int:
             message.attempts += 1
             try:
                 EmailMessage(
-                    message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.to], connection=connection
+                    message.subject,
+                    message.body,
+                    settings.DEFAULT_FROM_EMAIL,
+                    [message.to],
+                    connection=connection,
                 ).send()
             except Exception as exc:  # any transport error: keep the message and retry later
                 message.last_error = f"{type(exc).__name__}: {exc}"[:2000]

@@ -18,7 +18,7 @@ from tournevis.installed_base.api import router as installed_base_router
 api = NinjaAPI(
     title="Tournevis API",
     version="1",
-    description="After-sales service and field service management. Authenticate with `Authorization: Bearer`.",
+    description="Tournevis: after-sales and field service. Authenticate with `Authorization: Bearer <token>`.",
     auth=[BearerTokenAuth(), SessionActorAuth()],
     urls_namespace="api",
     docs_url="/docs",

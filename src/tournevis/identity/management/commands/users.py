@@ -25,7 +25,9 @@ class Command(BaseCommand):
         create.add_argument("--customer", type=int, help="Customer id (required for the customer role).")
         create.add_argument("--email", default="")
         create.add_argument("--language", default="en", choices=["en", "fr"])
-        create.add_argument("--password-stdin", action="store_true", help="Read the password from standard input.")
+        create.add_argument(
+            "--password-stdin", action="store_true", help="Read the password from standard input."
+        )
         sub.add_parser("list", help="List users.")
         for name in ("disable", "enable"):
             toggle = sub.add_parser(name, help=f"{name.capitalize()} a user.")
@@ -49,12 +51,14 @@ class Command(BaseCommand):
             elif options["action"] == "list":
                 for user in User.objects.order_by("username"):
                     state = "active" if user.is_active else "disabled"
-                    self.stdout.write(f"{user.pk}\t{user.username}\t{user.role}\t{user.customer_id or ''}\t{state}")
+                    self.stdout.write(
+                        f"{user.pk}\t{user.username}\t{user.role}\t{user.customer_id or ''}\t{state}"
+                    )
             else:
-                user = User.objects.filter(username=options["username"]).first()
-                if user is None:
+                target = User.objects.filter(username=options["username"]).first()
+                if target is None:
                     raise CommandError(f"no user named {options['username']}")
-                services.set_user_active(actor, user.pk, options["action"] == "enable")
-                self.stdout.write(f"{options['action']}d user {user.username}")
+                services.set_user_active(actor, target.pk, options["action"] == "enable")
+                self.stdout.write(f"{options['action']}d user {target.username}")
         except DomainError as exc:
             raise CommandError(f"{exc.field}: {exc.message}" if exc.field else exc.message) from None

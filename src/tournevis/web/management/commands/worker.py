@@ -1,0 +1,35 @@
+"""tournevis worker: the periodic tick (deliver the outbox, purge expired login failures).
+
+Queued django-tasks run in ``tournevis db_worker``; this loop does the time-driven work.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from tournevis.identity import throttle
+from tournevis.notifications import services as notifications
+
+
+def tick() -> dict[str, int]:
+    return {"emails_sent": notifications.deliver_pending(), "login_failures_purged": throttle.purge_expired()}
+
+
+class Command(BaseCommand):
+    help = "Run the periodic tick: deliver queued e-mail, purge expired login failures."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="Run one tick and exit.")
+        parser.add_argument("--interval", type=float, default=5.0, help="Seconds between ticks (default 5).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        while True:
+            done = tick()
+            if options["verbosity"] > 1 or options["once"]:
+                self.stdout.write(", ".join(f"{k}={v}" for k, v in done.items()))
+            if options["once"]:
+                return
+            time.sleep(options["interval"])
