@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import socket
 from datetime import UTC, datetime, timedelta
 from email.header import decode_header, make_header
@@ -84,3 +85,19 @@ def test_a_failed_delivery_is_kept_and_retried_later(db, settings):
 
 def test_backoff_doubles_up_to_four_hours():
     assert [services.backoff(n).total_seconds() / 60 for n in (1, 2, 3, 9, 20)] == [1, 2, 4, 240, 240]
+
+
+def test_the_worker_tick_delivers_and_purges(db, smtp, settings):
+    from django.core.management import call_command
+
+    from tournevis.identity.models import LoginFailure
+
+    old = datetime(2020, 1, 1, tzinfo=UTC)
+    LoginFailure.objects.create(account="x", ip="127.0.0.1", at=old)
+    services.queue_email(ACTOR, to="a@b.example", subject="S", body="B", purpose="test")
+    out = io.StringIO()
+
+    call_command("worker", "--once", stdout=out)
+
+    assert out.getvalue() == "emails_sent=1, login_failures_purged=1\n"
+    assert len(smtp.messages) == 1
