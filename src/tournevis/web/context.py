@@ -1,4 +1,4 @@
-"""Template context shared by every page."""
+"""Template context shared by every page: the actor, its role's label and the navigation section."""
 
 from __future__ import annotations
 
@@ -6,6 +6,24 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from tournevis.identity.models import RoleChoices
+
+# URL name → the header link shown as current (aria-current="page").
+_SECTIONS = {
+    "home": "home",
+    "customers": "customers",
+    "customer": "customers",
+    "site": "customers",
+    "object": "customers",
+    "search": "search",
+}
+
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    return {"actor": getattr(request, "actor", None)}
+    actor = getattr(request, "actor", None)
+    match = getattr(request, "resolver_match", None)
+    section = (
+        _SECTIONS.get(match.url_name or "", "") if match is not None and match.namespace == "web" else ""
+    )
+    role_label = dict(RoleChoices.choices).get(actor.role, actor.role) if actor is not None else ""
+    return {"actor": actor, "role_label": role_label, "section": section}

@@ -6,6 +6,12 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("customers/", views.customers, name="customers"),
+    path("customers/<int:pk>/", views.customer, name="customer"),
+    path("sites/<int:pk>/", views.site, name="site"),
+    path("objects/<int:pk>/", views.service_object, name="object"),
+    path("objects/<int:pk>/children/", views.object_children, name="object_children"),
 ]
 
 # Sign-in pages keep Django's URL names (no namespace) so contrib.auth finds them.
