@@ -157,6 +157,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # API payloads above 1 MiB are refuse
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["tournevis.formats"]  # English dates day-first with a 24-hour clock
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -267,8 +267,8 @@ def test_the_object_page_shows_breadcrumb_fields_parts_and_history(
     assert text(find(page, "h1")) == "Sorter 2"
     assert text(find(page, "nav", class_="breadcrumb")) == "Customers Alpha Bank Alpha HQ Sorter 2"
     assert text(find(page, "dl", class_="fields")) == (
-        "Category Bill counter Model Glory GFS-220 Serial number ALPHA-0002 Install date March 1, 2024 "
-        "Warranty end March 1, 2027 Owner Alpha Bank Managed by Beta Bank Status In repair Site Alpha HQ"
+        "Category Bill counter Model Glory GFS-220 Serial number ALPHA-0002 Install date 1 March 2024 "
+        "Warranty end 1 March 2027 Owner Alpha Bank Managed by Beta Bank Status In repair Site Alpha HQ"
     )
     assert [
         attribute(n, "data-object-id") for n in find_all(find(page, id="children"), "li", class_="node")
@@ -282,12 +282,12 @@ def test_the_object_page_shows_breadcrumb_fields_parts_and_history(
         "created",
     ]
     assert [text(e) for e in events] == [
-        "Attribute recorded 06/15/2025 noon by tests firmware = 4.2 · valid from June 1, 2025, 8 a.m.",
-        "Moved 06/15/2025 noon by tests Parent Cash room → becomes top level",
-        "Updated 06/15/2025 noon by tests Name Sorter → becomes Sorter 2"
-        " Warranty end — → becomes March 1, 2027 Manager — → becomes Beta Bank",
-        "Status changed 06/15/2025 noon by tests Status Active → becomes In repair",
-        "Created 06/01/2025 9:30 a.m. by tests Name Sorter Serial number ALPHA-0002",
+        "Attribute recorded 15/06/2025 12:00 by tests firmware = 4.2 · valid from 1 June 2025, 08:00",
+        "Moved 15/06/2025 12:00 by tests Parent Cash room → becomes top level",
+        "Updated 15/06/2025 12:00 by tests Name Sorter → becomes Sorter 2"
+        " Warranty end — → becomes 1 March 2027 Manager — → becomes Beta Bank",
+        "Status changed 15/06/2025 12:00 by tests Status Active → becomes In repair",
+        "Created 01/06/2025 09:30 by tests Name Sorter Serial number ALPHA-0002",
     ]
 
     with django_assert_max_num_queries(8):  # + ancestors in one query; no references in its history
@@ -318,11 +318,11 @@ def test_the_object_page_shows_attributes_as_of_a_date(world: World, agent: Clie
 
     assert as_of("") == (
         "2025-06-15",
-        [["counter", "1,234,567", "02/01/2025 1 a.m."], ["firmware", "2.0", "06/01/2025 2 a.m."]],
+        [["counter", "1,234,567", "01/02/2025 01:00"], ["firmware", "2.0", "01/06/2025 02:00"]],
     )
     assert as_of("?as_of=2025-03-01") == (
         "2025-03-01",
-        [["counter", "1,234,567", "02/01/2025 1 a.m."], ["firmware", "1.0", "01/10/2025 1 a.m."]],
+        [["counter", "1,234,567", "01/02/2025 01:00"], ["firmware", "1.0", "10/01/2025 01:00"]],
     )
     assert as_of("?as_of=2025-01-09") == ("2025-01-09", [])
     with clock.frozen(NOON):

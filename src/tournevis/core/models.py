@@ -29,3 +29,29 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         who = f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label}"
         return f"{who} {self.action} {self.object_type}#{self.object_id}"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a create sent with an ``Idempotency-Key`` header, replayed on a retry.
+
+    Written in the transaction of the change it answers (core.idempotency), so a key exists exactly
+    when the change was committed. Unique per user: two users' keys never collide.
+    """
+
+    key = models.CharField(max_length=255)
+    actor_user_id = models.BigIntegerField()
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    body_sha256 = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    response_body = models.TextField(blank=True)
+    response_headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["actor_user_id", "key"], name="core_idempotency_user_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}] → {self.status}"

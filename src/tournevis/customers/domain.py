@@ -123,7 +123,7 @@ def clean_customer(data: dict[str, Any]) -> dict[str, Any]:
     if "tier" in data:
         out["tier"] = clean_tier(data["tier"])
     if "phone" in data:
-        out["phone"] = clean_phone(data["phone"], data.get("country"))
+        out["phone"] = clean_phone(data["phone"], out.get("country") or data.get("country"))
     return out
 
 

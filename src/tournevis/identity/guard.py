@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja.utils import contribute_operation_callback
 
 from tournevis.core.actor import Actor
@@ -56,7 +57,7 @@ def page(operation: str) -> Callable[[F], F]:
 def api(operation: str) -> Callable[[F], F]:
     roles = roles_for(operation)
 
-    def contribute(op: Any) -> None:
+    def install(op: Any) -> None:
         authenticated_checks = op._run_checks
 
         def checks(request: HttpRequest) -> HttpResponse | None:
@@ -68,12 +69,25 @@ def api(operation: str) -> Callable[[F], F]:
                 from tournevis.identity.problems import problem_response
 
                 if actor is not None and actor.role != Role.CUSTOMER:
-                    return problem_response(403, "Forbidden", "Your role may not perform this operation.")
-                return problem_response(404, "Not found", "Not found.")
+                    return problem_response(
+                        403, _("Forbidden"), _("Your role may not perform this operation.")
+                    )
+                return problem_response(404, _("Not found"), _("Not found."))
             return None
 
         op._run_checks = checks
         setattr(op, OPERATION_ATTR, operation)
+
+    def reinstall(run: Any) -> Any:
+        install(run.__self__)  # first of the run decorators: ``run`` is still the clone's bound method
+        return run
+
+    def contribute(op: Any) -> None:
+        install(op)
+        # ninja clones every operation when it binds a router to an API, copying only the attributes
+        # it knows (not the instance-level check above) but replaying ``_run_decorators`` on each
+        # clone; this no-op run decorator re-installs the check on every clone.
+        op.__dict__.setdefault("_run_decorators", []).insert(0, reinstall)
 
     def decorate(func: F) -> F:
         contribute_operation_callback(func, contribute)

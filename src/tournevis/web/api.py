@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import json
+
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.responses import NinjaJSONEncoder
 
 from tournevis.core.errors import DomainError, PreconditionFailed
 from tournevis.customers.api import router as customers_router
 from tournevis.identity.api import BearerTokenAuth, SessionActorAuth
 from tournevis.identity.api import router as identity_router
-from tournevis.identity.problems import problem_response
+from tournevis.identity.problems import problem_body, problem_response
 from tournevis.installed_base.api import router as installed_base_router
 
 api = NinjaAPI(
     title="Tournevis API",
     version="1",
-    description="Tournevis: after-sales and field service. Authenticate with `Authorization: Bearer <token>`.",
+    description=(
+        "Tournevis: after-sales and field service. Authenticate with `Authorization: Bearer <token>`."
+    ),
     auth=[BearerTokenAuth(), SessionActorAuth()],
     urls_namespace="api",
     docs_url="/docs",
@@ -39,11 +44,18 @@ def _field_of(location: tuple[object, ...] | list[object]) -> str:
     return ".".join(parts) or "body"
 
 
+_WHOLE_BODY_ERRORS = {"missing", "model_attributes_type", "dict_type", "model_type"}
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = []
     for error in exc.errors:
         field = _field_of(error.get("loc", ()))
+        if tuple(error.get("loc", ()))[:1] == ("body",) and len(error["loc"]) == 2 and (
+            error.get("type") in _WHOLE_BODY_ERRORS
+        ):
+            field = "body"  # no body, or not a JSON object
         if error.get("type") == "json_invalid":
             return problem_response(400, _("Malformed JSON"), _("The request body is not valid JSON."),
                                     [{"field": "body", "message": str(error.get("msg", ""))}])
@@ -59,6 +71,10 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     response = problem_response(exc.status, _(exc.title), message, errors)
     if isinstance(exc, PreconditionFailed) and exc.current is not None and hasattr(exc.current, "version"):
         response["ETag"] = f'"{exc.current.version}"'
+        if isinstance(exc.current, Schema):  # the row's current state, as a GET would return it
+            body = problem_body(exc.status, _(exc.title), message, errors)
+            body["current"] = exc.current.model_dump()
+            response.content = json.dumps(body, ensure_ascii=False, cls=NinjaJSONEncoder)
     return response
 
 
@@ -71,6 +87,9 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):  # ninja could not parse the body
+        detail = _("The request body is not valid JSON.")
+        return problem_response(400, _("Malformed JSON"), detail, [{"field": "body", "message": detail}])
     return problem_response(exc.status_code, str(exc.message), str(exc.message))
 
 

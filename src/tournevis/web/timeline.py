@@ -36,6 +36,7 @@ KIND_LABELS: dict[str, Promise] = {
 }
 
 _FIELDS = {field.attname: field for field in ServiceObject._meta.concrete_fields}
+_ORDER = {attname: index for index, attname in enumerate(_FIELDS)}  # JSON keys come back unordered (jsonb)
 _REFERENCES = ("site_id", "parent_id", "owner_id", "manager_id", "category_id", "equipment_model_id")
 _DATES = ("install_date", "warranty_end")
 
@@ -111,7 +112,7 @@ def _changes(entry: HistoryEntry, names: dict[str, dict[int, str]]) -> list[Chan
         after, before = data.get("changes") or {}, data.get("before") or {}
     return [
         Change(key, _label(key), _readable(key, before.get(key), names), _readable(key, value, names))
-        for key, value in after.items()
+        for key, value in sorted(after.items(), key=lambda item: (_ORDER.get(item[0], len(_ORDER)), item[0]))
     ]
 
 

@@ -1,0 +1,193 @@
+"""Every API operation, every role, own / other customer's object: allowed, 403, or 404 — and a
+refused call writes nothing.
+
+The operations are read from the mounted routers, so a new operation is in the matrix as soon as it
+is routed; it then needs a valid body in ``BODIES`` (for POST/PATCH) and, if its path names a new
+kind of id, an entry in ``TARGETS``. The expected status comes from ``PERMISSIONS`` and ownership:
+- a role missing from the operation's entry: 403 for staff, 404 for a customer user;
+- an allowed role on an object it may not see (another customer's, for a customer user; another
+  user's token, for anyone but an admin): 404;
+- otherwise 2xx, with a valid body (a 4xx here would hide a permission bug).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.api_support import audit_count, call, db_state, problem
+from tests.conftest import SYSTEM, Party, World, api_client
+from tournevis.customers import services as customer_services
+from tournevis.identity import services as identity_services
+from tournevis.identity.domain import ALL, Role
+from tournevis.identity.guard import OPERATION_ATTR
+from tournevis.identity.models import User
+from tournevis.identity.permissions import PERMISSIONS
+from tournevis.web.api import api
+
+ROLES = [Role.ADMIN, Role.MANAGER, Role.DISPATCHER, Role.AGENT, Role.TECHNICIAN, Role.CUSTOMER]
+SUCCESS = {"GET": 200, "POST": 201, "PATCH": 200, "DELETE": 204}
+_PARAM = re.compile(r"\{(\w+)\}")
+
+
+def routed_operations() -> list[tuple[str, str, str]]:
+    """(method, path, operation name) of every operation mounted on /api/v1."""
+    found = []
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                for method in operation.methods:
+                    full = re.sub("/+", "/", f"/{prefix}/{path}")
+                    found.append((method, full, getattr(operation.view_func, OPERATION_ATTR)))
+    return sorted(found)
+
+
+@dataclass
+class Scene:
+    """The world plus rows that may be deleted without a 409: a deletion must be able to succeed."""
+
+    world: World
+    spare_customer: dict[bool, int]
+    spare_site: dict[bool, int]
+    spare_token: dict[bool, int]
+
+    def party(self, own: bool) -> Party:
+        return self.world.a if own else self.world.b
+
+
+# Which id a path parameter gets, for the caller's own side or the other side.
+TARGETS: dict[str, Callable[[Scene, str, bool], int]] = {
+    # A customer with users cannot be deleted (409), so deletion targets a spare customer; only
+    # customer users care about ownership and they may not delete customers at all.
+    "customer_id": lambda s, m, own: s.spare_customer[own] if m == "DELETE" else s.party(own).customer.pk,
+    "contact_id": lambda s, m, own: s.party(own).contact.pk,
+    "site_id": lambda s, m, own: s.spare_site[own] if m == "DELETE" else s.party(own).site.pk,
+    "object_id": lambda s, m, own: s.party(own).module.pk if m == "DELETE" else s.party(own).machine.pk,
+    "token_id": lambda s, m, own: s.spare_token[own],
+}
+# Who gets 404 for the other side's object even when its role may call the operation.
+HIDDEN_FROM_OTHERS: dict[str, frozenset[str]] = {
+    "customer_id": frozenset({Role.CUSTOMER}),
+    "contact_id": frozenset({Role.CUSTOMER}),
+    "site_id": frozenset({Role.CUSTOMER}),
+    "object_id": frozenset({Role.CUSTOMER}),
+    "token_id": ALL - {Role.ADMIN},  # tokens belong to users; only an admin revokes another's
+}
+
+# A valid body for every operation that takes one (keyed by operation name).
+BODIES: dict[str, Callable[[Scene], dict[str, Any]]] = {
+    "api.tokens.create": lambda s: {"name": "matrix"},
+    "api.customers.create": lambda s: {"name": "Matrix Co", "country": "FR", "timezone": "Europe/Paris"},
+    "api.customers.update": lambda s: {"name": "Renamed Co"},
+    "api.contacts.create": lambda s: {"customer_id": s.world.a.customer.pk, "name": "New contact"},
+    "api.contacts.update": lambda s: {"job_title": "Treasurer"},
+    "api.sites.create": lambda s: {"customer_id": s.world.a.customer.pk, "name": "New site"},
+    "api.sites.update": lambda s: {"city": "Lille"},
+    "api.categories.create": lambda s: {"code": "kiosk", "name_en": "Kiosk", "name_fr": "Borne"},
+    "api.models.create": lambda s: {
+        "manufacturer": "Glory",
+        "name": "UW-500",
+        "category_id": s.world.category.pk,
+    },
+    "api.objects.create": lambda s: {
+        "site_id": s.world.a.site.pk,
+        "parent_id": s.world.a.area.pk,
+        "name": "Sorter",
+    },
+    "api.objects.update": lambda s: {"status": "in_repair"},
+    "api.objects.attributes.set": lambda s: {"key": "firmware_version", "value": "4.2"},
+}
+QUERIES = {"api.search": "?q=Counter"}
+
+
+def _cases() -> list[Any]:
+    cases = []
+    for method, path, operation in routed_operations():
+        params = _PARAM.findall(path)
+        sides = (True, False) if params else (True,)
+        for role in ROLES:
+            for own in sides:
+                label = f"{method} {path} as {role}" + (("" if own else " on other's") if params else "")
+                cases.append(pytest.param(method, path, operation, role, own, id=label))
+    return cases
+
+
+def _user(world: World, role: str) -> User:
+    return world.user(role, own=True)
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings: Any) -> None:
+    """The matrix builds hundreds of worlds; Argon2 is tested in test_identity, not here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def scene(world: World) -> Scene:
+    def spare_customer(name: str) -> int:
+        return customer_services.create_customer(
+            SYSTEM, {"name": name, "country": "FR", "timezone": "Europe/Paris"}
+        ).pk
+
+    def spare_site(party: Party) -> int:
+        return customer_services.create_site(SYSTEM, party.customer.pk, {"name": "Spare site"}).pk
+
+    return Scene(
+        world,
+        spare_customer={True: spare_customer("Spare One"), False: spare_customer("Spare Two")},
+        spare_site={True: spare_site(world.a), False: spare_site(world.b)},
+        spare_token={},
+    )
+
+
+def test_the_matrix_covers_every_declared_api_operation() -> None:
+    routed = {operation for _, _, operation in routed_operations()}
+    assert routed == {name for name in PERMISSIONS if name.startswith("api.")}
+    assert len(_cases()) == sum(len(ROLES) * (2 if "{" in p else 1) for _, p, _ in routed_operations())
+
+
+@pytest.mark.parametrize(("method", "path", "operation", "role", "own"), _cases())
+def test_operation_as_role(
+    scene: Scene, method: str, path: str, operation: str, role: str, own: bool
+) -> None:
+    # Given a caller of that role and, where the path names an object, the caller's own or the other side's
+    user = _user(scene.world, role)
+    client = api_client(user)
+    other_user = scene.world.staff[Role.MANAGER if role == Role.ADMIN else Role.ADMIN]
+    scene.spare_token[True] = identity_services.create_token(SYSTEM, user, name="spare")[0].pk
+    scene.spare_token[False] = identity_services.create_token(SYSTEM, other_user, name="spare")[0].pk
+    kinds = _PARAM.findall(path)
+    url = path
+    for kind in kinds:
+        assert kind in TARGETS, f"the matrix does not know which {kind} to use: add it to TARGETS"
+        url = url.replace(f"{{{kind}}}", str(TARGETS[kind](scene, method, own)))
+    body = None
+    if method in ("POST", "PATCH"):
+        assert operation in BODIES, f"add a valid body for {operation} to BODIES"
+        body = BODIES[operation](scene)
+    before, audits_before = db_state(), audit_count()
+
+    # When it calls the operation
+    response = call(client, method, url + QUERIES.get(operation, ""), body)
+
+    # Then the status follows the permission table and ownership
+    allowed = role in PERMISSIONS[operation]
+    hidden = any(not own and role in HIDDEN_FROM_OTHERS[kind] for kind in kinds)
+    if not allowed:
+        expected = 404 if role == Role.CUSTOMER else 403
+    elif hidden:
+        expected = 404
+    else:
+        expected = SUCCESS[method]
+    assert response.status_code == expected, response.content
+    if expected >= 400:
+        problem(response, expected)
+    # and a refusal, like a read, changes nothing; an allowed write leaves an audit event
+    if expected >= 400 or method == "GET":
+        assert (db_state(), audit_count()) == (before, audits_before)
+    else:
+        assert audit_count() > audits_before
