@@ -17,7 +17,8 @@ with connection.cursor() as c:
     journal = c.execute("PRAGMA journal_mode").fetchone()[0] if connection.vendor == "sqlite" else None
     fks = c.execute("PRAGMA foreign_keys").fetchone()[0] if connection.vendor == "sqlite" else None
 print(json.dumps({
-    "debug": settings.DEBUG, "secure": settings.SESSION_COOKIE_SECURE, "httponly": settings.SESSION_COOKIE_HTTPONLY,
+    "debug": settings.DEBUG, "secure": settings.SESSION_COOKIE_SECURE,
+    "httponly": settings.SESSION_COOKIE_HTTPONLY,
     "samesite": settings.SESSION_COOKIE_SAMESITE, "csrf_secure": settings.CSRF_COOKIE_SECURE,
     "vendor": connection.vendor, "journal": journal, "foreign_keys": fks,
     "db": str(settings.DATABASES["default"]["NAME"]),

@@ -99,5 +99,5 @@ def test_the_worker_tick_delivers_and_purges(db, smtp, settings):
 
     call_command("worker", "--once", stdout=out)
 
-    assert out.getvalue() == "emails_sent=1, login_failures_purged=1\n"
+    assert out.getvalue() == "emails_sent=1, login_failures_purged=1, idempotency_keys_purged=0\n"
     assert len(smtp.messages) == 1

@@ -8,6 +8,9 @@ Purpose: the few things every context needs and nothing business-specific.
 - requestid: the request id carried by every audit event.
 - audit: the append-only audit log, written in the same transaction as each change.
 
-Tables owned: core_auditevent (append-only; a database trigger refuses UPDATE and DELETE).
+- idempotency: ``Idempotency-Key`` handling for API writes; rest: pagination, ETag/If-Match, strict bodies.
+
+Tables owned: core_auditevent (append-only; a database trigger refuses UPDATE and DELETE),
+core_idempotencykey (the first answer to each key, stored in the change's transaction).
 Events: none.
 """

@@ -3,11 +3,9 @@
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 
-from tournevis.core.domain import clean_phone
 from tournevis.core.idempotency import idempotent
 from tournevis.core.rest import (
     IF_MATCH,
@@ -21,7 +19,7 @@ from tournevis.core.rest import (
     referenced,
     set_etag,
 )
-from tournevis.customers import access, services
+from tournevis.customers import access, queries, services
 from tournevis.customers.models import Contact, Customer, Site
 from tournevis.identity import guard
 
@@ -75,13 +73,9 @@ class CustomerFilters(Schema):
 def list_customers(
     request: HttpRequest, filters: Query[CustomerFilters], page: Query[PageIn]
 ) -> dict[str, Any]:
-    rows = access.visible_customers(actor_of(request))
-    if filters.q:
-        rows = rows.filter(name__icontains=filters.q.strip())
-    if filters.country:
-        rows = rows.filter(country=filters.country.strip().upper())
-    if filters.tier:
-        rows = rows.filter(tier=filters.tier)
+    rows = queries.list_customers(
+        actor_of(request), name=filters.q, country=filters.country, tier=filters.tier
+    )
     return paginate(rows, page)
 
 
@@ -179,26 +173,12 @@ class ContactFilters(Schema):
     phone: str | None = None
 
 
-def _filter_contacts(rows: QuerySet[Contact], filters: ContactFilters) -> QuerySet[Contact]:
-    if filters.customer_id is not None:
-        rows = rows.filter(customer_id=filters.customer_id)
-    if filters.site_id is not None:
-        rows = rows.filter(site_id=filters.site_id)
-    if filters.phone:
-        # An unencoded "+" in a query string arrives as a space: "?phone=+336…" still means +336….
-        phone = filters.phone
-        if phone.startswith(" ") and phone.strip()[:1].isdigit():
-            phone = "+" + phone.strip()
-        rows = rows.filter(phone=clean_phone(phone))
-    return rows
-
-
 @router.get("/contacts", response=page_of(ContactOut), operation_id="list_contacts")
 @guard.api("api.contacts.list")
 def list_contacts(
     request: HttpRequest, filters: Query[ContactFilters], page: Query[PageIn]
 ) -> dict[str, Any]:
-    return paginate(_filter_contacts(access.visible_contacts(actor_of(request)), filters), page)
+    return paginate(queries.list_contacts(actor_of(request), **filters.dict()), page)
 
 
 @router.post("/contacts", response={201: ContactOut}, operation_id="create_contact")
@@ -313,23 +293,10 @@ class SiteFilters(Schema):
     q: str | None = None
 
 
-def _filter_sites(rows: QuerySet[Site], filters: SiteFilters) -> QuerySet[Site]:
-    if filters.customer_id is not None:
-        rows = rows.filter(customer_id=filters.customer_id)
-    if filters.country:
-        rows = rows.filter(country=filters.country.strip().upper())
-    if filters.city:
-        rows = rows.filter(city__iexact=filters.city.strip())
-    if filters.q:
-        term = filters.q.strip()
-        rows = rows.filter(Q(name__icontains=term) | Q(code__iexact=term) | Q(city__icontains=term))
-    return rows
-
-
 @router.get("/sites", response=page_of(SiteOut), operation_id="list_sites")
 @guard.api("api.sites.list")
 def list_sites(request: HttpRequest, filters: Query[SiteFilters], page: Query[PageIn]) -> dict[str, Any]:
-    return paginate(_filter_sites(access.visible_sites(actor_of(request)), filters), page)
+    return paginate(queries.list_sites(actor_of(request), **filters.dict()), page)
 
 
 @router.post("/sites", response={201: SiteOut}, operation_id="create_site")

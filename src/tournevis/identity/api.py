@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.security import APIKeyCookie, HttpBearer
 
 from tournevis.core.actor import Actor
@@ -82,15 +82,15 @@ def list_tokens(request: HttpRequest) -> list[ApiToken]:
 
 @router.post("/tokens", response={201: NewTokenOut}, operation_id="create_token")
 @guard.api("api.tokens.create")
-def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, NewTokenOut]:
+def create_token(request: HttpRequest, payload: TokenIn) -> Status:
     actor = _actor(request)
     user = User.objects.get(pk=actor.own_user_id())
     token, plain = services.create_token(actor, user, name=payload.name, role=payload.role)
-    return 201, NewTokenOut(**TokenOut.from_orm(token).dict(), token=plain)
+    return Status(201, NewTokenOut(**TokenOut.from_orm(token).dict(), token=plain))
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, operation_id="revoke_token")
 @guard.api("api.tokens.revoke")
-def revoke_token(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def revoke_token(request: HttpRequest, token_id: int) -> Status:
     services.revoke_token(_actor(request), token_id)
-    return 204, None
+    return Status(204, None)

@@ -40,7 +40,7 @@ class LoginView(auth_views.LoginView):
                     settings.LANGUAGE_COOKIE_NAME,
                     language,
                     max_age=settings.LANGUAGE_COOKIE_AGE,
-                    samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                    samesite="Lax",
                     secure=settings.LANGUAGE_COOKIE_SECURE,
                 )
         else:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from tournevis.core import clock
 from tournevis.core.actor import Actor
 from tournevis.core.errors import NotFound
+from tournevis.customers import queries as customer_queries
 from tournevis.customers.access import (
     access_customer,
     access_site,
@@ -92,16 +93,12 @@ def customers(request: HttpRequest) -> HttpResponse:
     name = request.GET.get("name", "").strip()[:100]
     country = request.GET.get("country", "").strip().upper()[:2]
     tier = request.GET.get("tier", "").strip()
-    rows = visible_customers(actor).annotate(site_count=Count("sites"))
-    if name:
-        rows = rows.filter(name__icontains=name)
-    if country:
-        rows = rows.filter(country=country)
-    if tier in TierChoices.values:
-        rows = rows.filter(tier=tier)
+    rows = customer_queries.list_customers(
+        actor, name=name, country=country, tier=tier if tier in TierChoices.values else None
+    ).annotate(site_count=Count("sites"))
     countries = visible_customers(actor).order_by("country").values_list("country", flat=True).distinct()
     context = {
-        "page_obj": Paginator(rows.order_by("name", "id"), PAGE_SIZE).get_page(request.GET.get("page")),
+        "page_obj": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
         "filters": {"name": name, "country": country, "tier": tier},
         "countries": list(countries),
         "tiers": TierChoices.choices,

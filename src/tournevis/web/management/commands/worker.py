@@ -1,4 +1,4 @@
-"""tournevis worker: the periodic tick (deliver the outbox, purge expired login failures).
+"""tournevis worker: the periodic tick (deliver the outbox, purge login failures and old idempotency keys).
 
 Queued django-tasks run in ``tournevis db_worker``; this loop does the time-driven work.
 """
@@ -6,16 +6,25 @@ Queued django-tasks run in ``tournevis db_worker``; this loop does the time-driv
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+
+from tournevis.core import clock, idempotency
 
 from tournevis.identity import throttle
 from tournevis.notifications import services as notifications
 
 
 def tick() -> dict[str, int]:
-    return {"emails_sent": notifications.deliver_pending(), "login_failures_purged": throttle.purge_expired()}
+    keys_before = clock.now() - timedelta(days=settings.IDEMPOTENCY_KEY_DAYS)
+    return {
+        "emails_sent": notifications.deliver_pending(),
+        "login_failures_purged": throttle.purge_expired(),
+        "idempotency_keys_purged": idempotency.purge(keys_before),
+    }
 
 
 class Command(BaseCommand):
