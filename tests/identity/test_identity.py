@@ -165,3 +165,13 @@ def test_cli_refuses_bad_input_with_one_line(world):
     with pytest.raises(CommandError, match=r"^no user named ghost$"):
         call_command("token", "create", "--user", "ghost")
     assert not User.objects.filter(username="x").exists()
+
+
+def test_login_switches_the_ui_to_the_users_language(db):
+    services.create_user(CLI, username="marie", role="agent", password=PASSWORD, language="fr")
+    client = Client()
+
+    client.post("/login/", {"username": "marie", "password": PASSWORD})
+
+    assert client.cookies["django_language"].value == "fr"
+    assert 'lang="fr"' in client.get("/").content.decode()
