@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Upper
 
 from tournevis.core.actor import Actor
 from tournevis.customers.access import visible_customers, visible_sites
@@ -80,29 +82,48 @@ class SearchResults:
 def search(actor: Actor, query: str, *, limit: int = 20) -> SearchResults:
     """Objects by serial (exact, then prefix, then contained) or name; sites and customers by name.
 
-    Serial matches use the serial index (range scans); name matches scan with LIKE and stop at ``limit``.
+    Objects are found in two steps: the matching ids (one narrow query per kind of match, no joins),
+    then those rows with their site, customer, category and model. How each kind of match is served
+    (docs/performance.md has the measurements, bench/search.py reruns them):
+
+    - exact serial: the serial B-tree index (serials are stored upper-case, ``domain.clean_serial``);
+    - serial prefix: SQLite, a range on the same index; PostgreSQL, ``UPPER(serial) LIKE 'X%'`` on a
+      pg_trgm GIN index (correct whatever the database collation; migration 0002);
+    - serial or name contained: PostgreSQL, ``UPPER(col) LIKE '%x%'`` (Django's ``icontains``) on
+      pg_trgm GIN indexes of ``UPPER(serial_number)`` and ``UPPER(name)``; SQLite, one scan of the
+      table with LIKE (about 10 ms per 100,000 objects, stopping early once ``limit`` rows are found).
+
+    A customer user's search is scoped by ``visible_objects`` / ``visible_sites`` / ``visible_customers``.
     """
     term = query.strip()[:100]
     if len(term) < 2:
         return SearchResults(term, [], [], [])
     serial = "".join(term.split()).upper()
-    objects_qs = visible_objects(actor).select_related(*_RELATED)
-    found: dict[int, ServiceObject] = {}
+    scope = visible_objects(actor)
+    on_postgres = connections[scope.db].vendor == "postgresql"
+    ids: list[int] = []
 
     def take(qs: QuerySet[ServiceObject]) -> None:
-        if len(found) < limit:
-            for obj in qs.exclude(pk__in=list(found))[: limit - len(found)]:
-                found[obj.pk] = obj
+        if len(ids) < limit:
+            ids.extend(qs.exclude(pk__in=ids).values_list("pk", flat=True)[: limit - len(ids)])
 
-    take(objects_qs.filter(serial_number=serial).order_by("id"))
-    take(objects_qs.filter(serial_number__gt=serial, serial_number__lt=serial + "\uffff").order_by("serial_number"))
-    take(objects_qs.filter(Q(serial_number__contains=serial) | Q(name__icontains=term)).order_by("id"))
+    take(scope.filter(serial_number=serial).order_by("id"))
+    if on_postgres:
+        # Ordered by UPPER(serial), not serial: an ordered walk of the B-tree would filter row by row.
+        take(scope.filter(serial_number__istartswith=serial).order_by(Upper("serial_number"), "id"))
+        take(scope.filter(Q(serial_number__icontains=serial) | Q(name__icontains=term)).order_by("id"))
+    else:
+        in_range = {"serial_number__gt": serial, "serial_number__lt": serial + "\uffff"}
+        take(scope.filter(**in_range).order_by("serial_number"))
+        take(scope.filter(Q(serial_number__contains=serial) | Q(name__icontains=term)).order_by("id"))
+    by_id = ServiceObject.objects.select_related(*_RELATED).in_bulk(ids)
+    objects = [by_id[pk] for pk in ids if pk in by_id]
     sites = list(
         visible_sites(actor).filter(Q(name__icontains=term) | Q(city__icontains=term) | Q(code__iexact=term))
         .order_by("name", "id")[:limit]
     )
     customers = list(visible_customers(actor).filter(name__icontains=term).order_by("name", "id")[:limit])
-    return SearchResults(term, list(found.values()), sites, customers)
+    return SearchResults(term, objects, sites, customers)
 
 
 def moment_for(as_of: date | datetime | None, tz_name: str, now: datetime) -> datetime:
@@ -120,7 +141,8 @@ def moment_for(as_of: date | datetime | None, tz_name: str, now: datetime) -> da
 def attributes_as_of(obj: ServiceObject, moment: datetime) -> dict[str, domain.Dated]:
     records = [
         domain.Dated(key=a.key, value=a.value, valid_from=a.valid_from, seq=a.pk)
-        for a in Attribute.objects.filter(service_object=obj, valid_from__lte=moment).order_by("key", "valid_from", "id")
+        for a in Attribute.objects.filter(service_object=obj, valid_from__lte=moment)
+        .order_by("key", "valid_from", "id")
     ]
     return domain.as_of(records, moment)
 

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from tournevis.core import clock, idempotency
-
 from tournevis.identity import throttle
 from tournevis.notifications import services as notifications
 
