@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError, Value
+from django.db.models import F, ProtectedError, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
@@ -210,8 +210,6 @@ def _move(obj: ServiceObject, site: Site, parent: ServiceObject | None) -> None:
         site_id=site.pk,
     )
     if delta:
-        from django.db.models import F
-
         ServiceObject.objects.filter(
             path__gte=new_prefix, path__lt=domain.subtree_upper_bound(new_prefix)
         ).update(depth=F("depth") + delta)
