@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves the API docs page from its own static files, not a CDN
     "django_tasks",
     "django_tasks_db",
     "tournevis.core",

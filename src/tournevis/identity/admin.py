@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from tournevis.identity.models import ApiToken, User
+from tournevis.identity.models import ApiToken, LoginFailure, User
 
 
 @admin.register(User)
@@ -27,4 +27,18 @@ class ApiTokenAdmin(admin.ModelAdmin):
     readonly_fields = ("user", "name", "role", "prefix", "digest", "created_at", "last_used_at")
 
     def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(admin.ModelAdmin):
+    """Failed logins inside the throttling window; deleting rows lifts a throttle early."""
+
+    list_display = ("at", "account", "ip")
+    search_fields = ("account", "ip")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
