@@ -11,7 +11,15 @@ from django.test import Client
 
 from tournevis.core.models import AuditEvent
 
-TRACKED_APPS = ("core", "identity", "customers", "installed_base", "notifications", "django_tasks_db")
+TRACKED_APPS = (
+    "core",
+    "identity",
+    "customers",
+    "installed_base",
+    "contracts",
+    "notifications",
+    "django_tasks_db",
+)
 PROBLEM = "application/problem+json"
 
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "tournevis.identity",
     "tournevis.customers",
     "tournevis.installed_base",
+    "tournevis.contracts",
     "tournevis.notifications",
     "tournevis.web",
     "tournevis.demo",
@@ -153,6 +154,10 @@ LOGIN_THROTTLE_PER_IP = int(os.environ.get("LOGIN_THROTTLE_PER_IP", "30"))
 
 # Idempotency keys are answered for this many days, then purged by the worker tick.
 IDEMPOTENCY_KEY_DAYS = int(os.environ.get("IDEMPOTENCY_KEY_DAYS", "7"))
+
+# --- Contracts ------------------------------------------------------------------------------------
+# When no contract, site, customer or default calendar applies, business time is 24/7 in this zone.
+CONTRACTS_FALLBACK_TIMEZONE = os.environ.get("CONTRACTS_FALLBACK_TIMEZONE", "UTC")
 
 # --- Requests -------------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # API payloads above 1 MiB are refused with 413.

@@ -238,8 +238,21 @@ def test_the_openapi_document_offers_the_key_on_every_create_and_if_match_on_eve
             "create_equipment_model",
             "create_object",
             "set_object_attribute",
+            "create_contract",
+            "create_calendar",
+            "assign_calendar",
+            "create_sla_policy",
         )
-    }
+    } | {"amend_contract": ["If-Match", "Idempotency-Key"]}  # an amendment is a new version of its contract
     assert patches == {
-        name: ["If-Match"] for name in ("update_customer", "update_contact", "update_site", "update_object")
+        name: ["If-Match"]
+        for name in (
+            "update_customer",
+            "update_contact",
+            "update_site",
+            "update_object",
+            "update_contract",
+            "update_calendar",
+            "update_sla_policy",
+        )
     }

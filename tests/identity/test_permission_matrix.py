@@ -15,12 +15,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
 
 from tests.api_support import audit_count, call, db_state, problem
 from tests.conftest import SYSTEM, Party, World, api_client
+from tournevis.contracts import services as contract_services
+from tournevis.contracts import services_tiers
 from tournevis.customers import services as customer_services
 from tournevis.identity import services as identity_services
 from tournevis.identity.domain import ALL, Role
@@ -54,6 +57,13 @@ class Scene:
     spare_customer: dict[bool, int]
     spare_site: dict[bool, int]
     spare_token: dict[bool, int]
+    contract: dict[bool, int]  # active: may be read, edited and amended
+    draft_contract: dict[bool, int]  # a draft: may be deleted
+    calendar: int
+    spare_calendar: int
+    policy: int
+    spare_policy: int
+    assignment: int
 
     def party(self, own: bool) -> Party:
         return self.world.a if own else self.world.b
@@ -68,6 +78,10 @@ TARGETS: dict[str, Callable[[Scene, str, bool], int]] = {
     "site_id": lambda s, m, own: s.spare_site[own] if m == "DELETE" else s.party(own).site.pk,
     "object_id": lambda s, m, own: s.party(own).module.pk if m == "DELETE" else s.party(own).machine.pk,
     "token_id": lambda s, m, own: s.spare_token[own],
+    "contract_id": lambda s, m, own: s.draft_contract[own] if m == "DELETE" else s.contract[own],
+    "calendar_id": lambda s, m, own: s.spare_calendar if m == "DELETE" else s.calendar,
+    "policy_id": lambda s, m, own: s.spare_policy if m == "DELETE" else s.policy,
+    "assignment_id": lambda s, m, own: s.assignment,
 }
 # Who gets 404 for the other side's object even when its role may call the operation.
 HIDDEN_FROM_OTHERS: dict[str, frozenset[str]] = {
@@ -76,7 +90,16 @@ HIDDEN_FROM_OTHERS: dict[str, frozenset[str]] = {
     "site_id": frozenset({Role.CUSTOMER}),
     "object_id": frozenset({Role.CUSTOMER}),
     "token_id": ALL - {Role.ADMIN},  # tokens belong to users; only an admin revokes another's
+    "contract_id": frozenset({Role.CUSTOMER}),
+    "calendar_id": frozenset(),  # staff data, one shared set: no "other side"
+    "policy_id": frozenset(),
+    "assignment_id": frozenset(),
 }
+
+TARGETS_P1_P4 = [
+    {"priority": p, "first_response_minutes": 30, "on_site_minutes": 240, "resolution_minutes": 480}
+    for p in ("P1", "P2", "P3", "P4")
+]
 
 # A valid body for every operation that takes one (keyed by operation name).
 BODIES: dict[str, Callable[[Scene], dict[str, Any]]] = {
@@ -100,8 +123,26 @@ BODIES: dict[str, Callable[[Scene], dict[str, Any]]] = {
     },
     "api.objects.update": lambda s: {"status": "in_repair"},
     "api.objects.attributes.set": lambda s: {"key": "firmware_version", "value": "4.2"},
+    "api.contracts.create": lambda s: {
+        "customer_id": s.world.a.customer.pk,
+        "type": "warranty",
+        "start_date": "2026-01-01",
+        "end_date": "2026-12-31",
+        "currency": "EUR",
+        "coverage": {"object_ids": [s.world.a.machine.pk]},
+    },
+    "api.contracts.update": lambda s: {"notes": "Renegotiated"},
+    "api.contracts.amend": lambda s: {"effective_date": "2026-07-01", "price_minor": 150000},
+    "api.calendars.create": lambda s: {"name": "Paris office", "timezone": "Europe/Paris"},
+    "api.calendars.update": lambda s: {"holidays": {"country": "FR"}},
+    "api.calendars.assign": lambda s: {"site_id": s.world.b.site.pk},
+    "api.sla_policies.create": lambda s: {"name": "Silver", "targets": TARGETS_P1_P4},
+    "api.sla_policies.update": lambda s: {"description": "Next business day"},
 }
-QUERIES = {"api.search": "?q=Counter"}
+QUERIES: dict[str, Callable[[Scene], str]] = {
+    "api.search": lambda s: "?q=Counter",
+    "api.contracts.entitlement": lambda s: f"?object_id={s.world.a.module.pk}&priority=P2",
+}
 
 
 def _cases() -> list[Any]:
@@ -136,11 +177,41 @@ def scene(world: World) -> Scene:
     def spare_site(party: Party) -> int:
         return customer_services.create_site(SYSTEM, party.customer.pk, {"name": "Spare site"}).pk
 
+    calendar = services_tiers.create_calendar(SYSTEM, {"name": "Office", "timezone": "Europe/Paris"})
+    spare_calendar = services_tiers.create_calendar(SYSTEM, {"name": "Spare", "timezone": "UTC"})
+    policy = services_tiers.create_sla_policy(SYSTEM, {"name": "Gold", "targets": TARGETS_P1_P4})
+    spare_policy = services_tiers.create_sla_policy(SYSTEM, {"name": "Spare", "targets": TARGETS_P1_P4})
+    assignment = services_tiers.assign_calendar(SYSTEM, calendar.pk, site_id=world.a.site.pk)
+
+    def contract(party: Party, status: str) -> int:
+        return contract_services.create_contract(
+            SYSTEM,
+            party.customer.pk,
+            {
+                "type": "maintenance",
+                "status": status,
+                "start_date": date(2026, 1, 1),
+                "end_date": date(2026, 12, 31),
+                "currency": "EUR",
+                "billing_cycle": "annual",
+                "price_minor": 120000,
+                "sla_policy_id": policy.pk,
+                "coverage": {"site_ids": [party.site.pk]},
+            },
+        ).pk
+
     return Scene(
         world,
         spare_customer={True: spare_customer("Spare One"), False: spare_customer("Spare Two")},
         spare_site={True: spare_site(world.a), False: spare_site(world.b)},
         spare_token={},
+        contract={True: contract(world.a, "active"), False: contract(world.b, "active")},
+        draft_contract={True: contract(world.a, "draft"), False: contract(world.b, "draft")},
+        calendar=calendar.pk,
+        spare_calendar=spare_calendar.pk,
+        policy=policy.pk,
+        spare_policy=spare_policy.pk,
+        assignment=assignment.pk,
     )
 
 
@@ -172,7 +243,8 @@ def test_operation_as_role(
     before, audits_before = db_state(), audit_count()
 
     # When it calls the operation
-    response = call(client, method, url + QUERIES.get(operation, ""), body)
+    query = QUERIES[operation](scene) if operation in QUERIES else ""
+    response = call(client, method, url + query, body)
 
     # Then the status follows the permission table and ownership
     allowed = role in PERMISSIONS[operation]

@@ -99,5 +99,8 @@ def test_the_worker_tick_delivers_and_purges(db, smtp, settings):
 
     call_command("worker", "--once", stdout=out)
 
-    assert out.getvalue() == "emails_sent=1, login_failures_purged=1, idempotency_keys_purged=0\n"
+    assert out.getvalue() == (
+        "emails_sent=1, login_failures_purged=1, idempotency_keys_purged=0, "
+        "contracts_renewed=0, contracts_expired=0, contract_reminders_queued=0\n"
+    )
     assert len(smtp.messages) == 1

@@ -144,8 +144,10 @@ def _contribute(operation: Any) -> None:
     # the copy of the operation it makes when a router is bound to an API.
     operation.__dict__.setdefault("_run_decorators", []).append(_in_transaction)
     operation.run = _in_transaction(operation.run)
-    extra = operation.openapi_extra = operation.openapi_extra or {}
-    extra.setdefault("parameters", []).append(
+    # A copy: openapi_extra may be a shared constant (rest.IF_MATCH) that other operations use too.
+    extra = operation.openapi_extra = dict(operation.openapi_extra or {})
+    extra["parameters"] = list(extra.get("parameters", []))
+    extra["parameters"].append(
         {
             "in": "header",
             "name": HEADER,

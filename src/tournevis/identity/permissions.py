@@ -62,6 +62,28 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "api.objects.attributes.set": FIELD,
     "api.objects.history": ALL,
     "api.search": ALL,
+    # --- API: contracts, amendments, entitlement, calendars, SLA policies ------------------------
+    "api.contracts.list": ALL,
+    "api.contracts.get": ALL,
+    "api.contracts.create": MANAGERS,
+    "api.contracts.update": MANAGERS,
+    "api.contracts.delete": MANAGERS,
+    "api.contracts.amendments": ALL,
+    "api.contracts.amend": MANAGERS,
+    "api.contracts.entitlement": ALL,
+    "api.calendars.list": STAFF,
+    "api.calendars.get": STAFF,
+    "api.calendars.create": MANAGERS,
+    "api.calendars.update": MANAGERS,
+    "api.calendars.delete": MANAGERS,
+    "api.calendars.assignments": STAFF,
+    "api.calendars.assign": MANAGERS,
+    "api.calendars.unassign": MANAGERS,
+    "api.sla_policies.list": STAFF,
+    "api.sla_policies.get": STAFF,
+    "api.sla_policies.create": MANAGERS,
+    "api.sla_policies.update": MANAGERS,
+    "api.sla_policies.delete": MANAGERS,
 }
 
 assert all(roles <= ALL for roles in PERMISSIONS.values())

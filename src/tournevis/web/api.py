@@ -11,6 +11,8 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.responses import NinjaJSONEncoder
 
+from tournevis.contracts.api import router as contracts_router
+from tournevis.contracts.api_tiers import router as contract_tiers_router
 from tournevis.core.errors import DomainError, PreconditionFailed
 from tournevis.customers.api import router as customers_router
 from tournevis.identity.api import BearerTokenAuth, SessionActorAuth
@@ -32,6 +34,8 @@ api = NinjaAPI(
 api.add_router("/", identity_router)
 api.add_router("/", customers_router)
 api.add_router("/", installed_base_router)
+api.add_router("/", contracts_router)
+api.add_router("/", contract_tiers_router)
 
 
 def _field_of(location: tuple[object, ...] | list[object]) -> str:

@@ -1,4 +1,5 @@
-"""tournevis worker: the periodic tick (deliver the outbox, purge login failures and old idempotency keys).
+"""tournevis worker: the periodic tick (deliver the outbox, purge login failures and old idempotency keys,
+renew or expire contracts and queue their reminders).
 
 Queued django-tasks run in ``tournevis db_worker``; this loop does the time-driven work.
 """
@@ -12,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from tournevis.contracts import services_reminders as contracts
 from tournevis.core import clock, idempotency
 from tournevis.identity import throttle
 from tournevis.notifications import services as notifications
@@ -23,6 +25,7 @@ def tick() -> dict[str, int]:
         "emails_sent": notifications.deliver_pending(),
         "login_failures_purged": throttle.purge_expired(),
         "idempotency_keys_purged": idempotency.purge(keys_before),
+        **contracts.tick(clock.now(), notifications.queue_email),
     }
 
 

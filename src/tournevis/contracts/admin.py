@@ -1,0 +1,80 @@
+from django.contrib import admin
+
+from tournevis.contracts.models import (
+    Amendment,
+    Calendar,
+    CalendarAssignment,
+    Contract,
+    Coverage,
+    ReminderSent,
+    SlaPolicy,
+    SlaTarget,
+)
+from tournevis.core.admin_audit import AuditedModelAdmin
+
+
+@admin.register(Calendar)
+class CalendarAdmin(AuditedModelAdmin):
+    list_display = ("name", "timezone", "holidays_country", "always_open", "is_default")
+    search_fields = ("name",)
+    readonly_fields = ("version", "created_at", "updated_at")
+
+
+@admin.register(CalendarAssignment)
+class CalendarAssignmentAdmin(AuditedModelAdmin):
+    list_display = ("calendar", "site", "customer")
+    raw_id_fields = ("calendar", "site", "customer")
+    readonly_fields = ("created_at", "updated_at")
+
+
+class SlaTargetInline(admin.TabularInline):
+    model = SlaTarget
+    extra = 0
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(AuditedModelAdmin):
+    list_display = ("name",)
+    search_fields = ("name",)
+    inlines = (SlaTargetInline,)
+    readonly_fields = ("version", "created_at", "updated_at")
+
+
+@admin.register(SlaTarget)
+class SlaTargetAdmin(AuditedModelAdmin):
+    list_display = ("policy", "priority", "category", "first_response_minutes", "on_site_minutes")
+    list_filter = ("priority",)
+
+
+class CoverageInline(admin.TabularInline):
+    model = Coverage
+    extra = 0
+    raw_id_fields = ("amendment", "site", "service_object", "category")
+
+
+@admin.register(Contract)
+class ContractAdmin(AuditedModelAdmin):
+    list_display = ("number", "customer", "type", "status", "start_date", "end_date")
+    list_filter = ("type", "status", "billing_cycle")
+    search_fields = ("number",)
+    raw_id_fields = ("customer", "sla_policy", "calendar", "account_manager")
+    inlines = (CoverageInline,)
+    readonly_fields = ("version", "created_at", "updated_at")
+
+
+@admin.register(Amendment)
+class AmendmentAdmin(AuditedModelAdmin):
+    list_display = ("contract", "sequence", "effective_date", "sla_policy", "price_minor")
+    raw_id_fields = ("contract", "sla_policy")
+
+
+@admin.register(Coverage)
+class CoverageAdmin(AuditedModelAdmin):
+    list_display = ("contract", "amendment", "op", "site", "service_object", "category")
+    raw_id_fields = ("contract", "amendment", "site", "service_object", "category")
+
+
+@admin.register(ReminderSent)
+class ReminderSentAdmin(AuditedModelAdmin):
+    list_display = ("contract", "kind", "term_end", "sent_at")
+    raw_id_fields = ("contract",)
