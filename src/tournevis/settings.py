@@ -158,6 +158,9 @@ IDEMPOTENCY_KEY_DAYS = int(os.environ.get("IDEMPOTENCY_KEY_DAYS", "7"))
 # --- Contracts ------------------------------------------------------------------------------------
 # When no contract, site, customer or default calendar applies, business time is 24/7 in this zone.
 CONTRACTS_FALLBACK_TIMEZONE = os.environ.get("CONTRACTS_FALLBACK_TIMEZONE", "UTC")
+# SLA clocks: the warning fires at this share of the target; these subject statuses pause the clocks.
+CONTRACTS_SLA_WARNING_SHARE = 0.75
+CONTRACTS_SLA_PAUSE_STATUSES = ("waiting_customer", "waiting_parts", "waiting_third_party")
 
 # --- Requests -------------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # API payloads above 1 MiB are refused with 413.

@@ -19,9 +19,13 @@ Glossary:
   state at a date is its base plus the amendments effective by then.
 - Entitlement: which active contract covers an object or site at a moment, with which targets, or
   "time and materials".
+- SLA clock: one guaranteed time (response, on-site, resolution, update cadence) of a subject such as
+  a ticket; its append-only event log is the truth, its deadline and state a cache of that log's
+  evaluation (``clocks.evaluate``). Escalation rule: a tier's level firing at an offset from a deadline.
 
 Tables owned: contracts_calendar, contracts_calendarassignment, contracts_slapolicy,
 contracts_slatarget, contracts_contract, contracts_coverage, contracts_amendment,
-contracts_remindersent.
+contracts_remindersent, contracts_slaclock, contracts_slaclockevent, contracts_escalationrule,
+contracts_slaescalation.
 Events: none published yet; reminders go to the account manager through the outbox.
 """

@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from tournevis.contracts.models import (
     Amendment,
@@ -6,7 +9,11 @@ from tournevis.contracts.models import (
     CalendarAssignment,
     Contract,
     Coverage,
+    EscalationRule,
     ReminderSent,
+    SlaClock,
+    SlaClockEvent,
+    SlaEscalation,
     SlaPolicy,
     SlaTarget,
 )
@@ -32,11 +39,16 @@ class SlaTargetInline(admin.TabularInline):
     extra = 0
 
 
+class EscalationRuleInline(admin.TabularInline):
+    model = EscalationRule
+    extra = 0
+
+
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(AuditedModelAdmin):
     list_display = ("name",)
     search_fields = ("name",)
-    inlines = (SlaTargetInline,)
+    inlines = (SlaTargetInline, EscalationRuleInline)
     readonly_fields = ("version", "created_at", "updated_at")
 
 
@@ -78,3 +90,40 @@ class CoverageAdmin(AuditedModelAdmin):
 class ReminderSentAdmin(AuditedModelAdmin):
     list_display = ("contract", "kind", "term_end", "sent_at")
     raw_id_fields = ("contract",)
+
+
+@admin.register(EscalationRule)
+class EscalationRuleAdmin(AuditedModelAdmin):
+    list_display = ("policy", "kind", "level", "offset_minutes", "action")
+    list_filter = ("kind", "action")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Clocks change only through ``contracts.sla_services`` (the log is the truth): view only."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(SlaClock)
+class SlaClockAdmin(ReadOnlyAdmin):
+    list_display = ("subject_type", "subject_id", "kind", "priority", "state", "deadline")
+    list_filter = ("kind", "state", "priority")
+    search_fields = ("subject_type",)
+
+
+@admin.register(SlaClockEvent)
+class SlaClockEventAdmin(ReadOnlyAdmin):
+    list_display = ("clock", "at", "kind", "target_minutes", "actor_label")
+    list_filter = ("kind",)
+
+
+@admin.register(SlaEscalation)
+class SlaEscalationAdmin(ReadOnlyAdmin):
+    list_display = ("clock", "level", "action", "fired_at")

@@ -276,3 +276,122 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract} {self.kind} {self.term_end}"
+
+
+# --- SLA clocks ------------------------------------------------------------------------------------
+
+CLOCK_KINDS = [(k, k) for k in ("response", "onsite", "resolution", "update")]
+CLOCK_STATES = [(s, s) for s in ("running", "paused", "met", "breached")]
+CLOCK_EVENTS = [(e, e) for e in ("start", "pause", "resume", "retarget", "stop")]
+
+
+class EscalationRule(models.Model):
+    """One escalation level of a tier for one clock kind: fires ``offset_minutes`` of business time
+    after the deadline (negative: before it)."""
+
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="escalations")
+    kind = models.CharField(_("clock"), max_length=12, choices=CLOCK_KINDS)
+    level = models.PositiveSmallIntegerField(_("level"))
+    offset_minutes = models.IntegerField(_("offset from the deadline (business minutes)"))
+    action = models.CharField(_("action"), max_length=20)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("escalation rule")
+        verbose_name_plural = _("escalation rules")
+        ordering = ["policy", "kind", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "kind", "level"], name="contracts_escalation_level"),
+            models.CheckConstraint(condition=Q(level__gte=1), name="contracts_escalation_level_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy} {self.kind} L{self.level}"
+
+
+class SlaClock(models.Model):
+    """One SLA clock of a subject (a ticket, a work order). ``SlaClockEvent`` rows are the truth; the
+    fields below ``target_minutes`` are a cache, always ``contracts.clocks.evaluate`` of that log."""
+
+    subject_type = models.CharField(max_length=40)
+    subject_id = models.PositiveBigIntegerField()
+    kind = models.CharField(_("clock"), max_length=12, choices=CLOCK_KINDS)
+    calendar = models.ForeignKey(
+        Calendar, null=True, blank=True, on_delete=models.PROTECT, related_name="clocks"
+    )  # None: the 24/7 fallback
+    contract = models.ForeignKey(
+        Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="clocks"
+    )
+    sla_policy = models.ForeignKey(
+        SlaPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="clocks"
+    )
+    priority = models.CharField(_("priority"), max_length=2, choices=PRIORITY_CHOICES)
+    target_minutes = models.PositiveIntegerField(_("target (business minutes)"))
+    # Cache of the log's evaluation
+    state = models.CharField(_("state"), max_length=10, choices=CLOCK_STATES)
+    started_at = models.DateTimeField()
+    deadline = models.DateTimeField(_("deadline"), db_index=True)
+    warning_at = models.DateTimeField(null=True, blank=True)
+    next_alert_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    consumed_seconds = models.BigIntegerField(default=0)
+    remaining_seconds = models.BigIntegerField(default=0)
+    paused_since = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    met_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    evaluated_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("SLA clock")
+        verbose_name_plural = _("SLA clocks")
+        ordering = ["deadline", "id"]
+        indexes = [
+            models.Index(fields=["state", "deadline"], name="contracts_clock_state_deadline"),
+            models.Index(fields=["subject_type", "subject_id"], name="contracts_clock_subject"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id", "kind"], name="contracts_clock_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_type}#{self.subject_id} {self.kind}"
+
+
+class SlaClockEvent(models.Model):
+    """Append-only log of one clock."""
+
+    clock = models.ForeignKey(SlaClock, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=10, choices=CLOCK_EVENTS)
+    target_minutes = models.PositiveIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    actor_label = models.CharField(max_length=200)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("SLA clock event")
+        verbose_name_plural = _("SLA clock events")
+        ordering = ["clock", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.clock} {self.kind} {self.at}"
+
+
+class SlaEscalation(models.Model):
+    """A warning (level 0) or escalation level fired for a clock; never fired twice."""
+
+    clock = models.ForeignKey(SlaClock, on_delete=models.CASCADE, related_name="escalations")
+    level = models.PositiveSmallIntegerField()
+    action = models.CharField(max_length=20)
+    fired_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("SLA escalation fired")
+        verbose_name_plural = _("SLA escalations fired")
+        constraints = [models.UniqueConstraint(fields=["clock", "level"], name="contracts_escalation_once")]
+
+    def __str__(self) -> str:
+        return f"{self.clock} L{self.level}"

@@ -255,7 +255,7 @@ def delete_contract(actor: Actor, contract_id: int) -> None:
 # --- Amendments ------------------------------------------------------------------------------------
 
 
-def _change_of(amendment: Amendment) -> domain.Change:
+def change_of(amendment: Amendment) -> domain.Change:
     add: dict[str, set[int]] = {name: set() for name in domain.COVERAGE_FIELDS}
     remove: dict[str, set[int]] = {name: set() for name in domain.COVERAGE_FIELDS}
     for row in amendment.coverage.all():
@@ -276,7 +276,7 @@ def _change_of(amendment: Amendment) -> domain.Change:
     )
 
 
-def _base_terms(contract: Contract) -> domain.Terms:
+def base_terms(contract: Contract) -> domain.Terms:
     base_rows = Coverage.objects.filter(contract=contract, amendment__isnull=True)
     return domain.Terms(
         sla_policy_id=contract.sla_policy_id,
@@ -291,12 +291,12 @@ def _changes(contract: Contract, until: date | None = None) -> list[domain.Chang
     amendments = contract.amendments.prefetch_related("coverage")
     if until is not None:
         amendments = amendments.filter(effective_date__lte=until)
-    return [_change_of(a) for a in amendments]
+    return [change_of(a) for a in amendments]
 
 
 def terms_at(contract: Contract, day: date) -> domain.Terms:
     """The contract's tier, price and coverage on ``day``: the base plus the amendments effective by then."""
-    return domain.terms_at(_base_terms(contract), _changes(contract, day), day)
+    return domain.terms_at(base_terms(contract), _changes(contract, day), day)
 
 
 def prorated_amount(contract: Contract, amendment: Amendment) -> int | None:
@@ -307,7 +307,7 @@ def prorated_amount(contract: Contract, amendment: Amendment) -> int | None:
     start, end = domain.billing_period(contract.start_date, contract.billing_cycle, amendment.effective_date)
     key = (amendment.effective_date, amendment.sequence)
     earlier = [c for c in _changes(contract) if (c.effective_date, c.sequence) < key]
-    old = domain.terms_at(_base_terms(contract), earlier, amendment.effective_date).price_minor
+    old = domain.terms_at(base_terms(contract), earlier, amendment.effective_date).price_minor
     return domain.prorate(old, amendment.price_minor, start, end, amendment.effective_date)
 
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
-from tournevis.contracts import domain
+from tournevis.contracts import domain, sla_services
 from tournevis.contracts.models import Calendar, CalendarAssignment, SlaPolicy, SlaTarget
 from tournevis.core import audit, clock
 from tournevis.core.actor import Actor
@@ -63,7 +63,9 @@ def update_calendar(
         _unique_name(Calendar, fields["name"], calendar.pk)
     if fields.get("is_default"):
         _take_default(actor, calendar.pk)
-    return update_audited(actor, calendar, "calendar.update", fields, None)
+    calendar = update_audited(actor, calendar, "calendar.update", fields, None)
+    sla_services.replay_calendar(calendar.pk)  # the log is the truth: open clocks follow the new hours
+    return calendar
 
 
 @transaction.atomic

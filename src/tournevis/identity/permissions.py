@@ -24,6 +24,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "page.sites.detail": ALL,
     "page.objects.children": ALL,
     "page.objects.detail": ALL,
+    "page.contracts.list": ALL,
+    "page.contracts.detail": ALL,
+    "page.calendars.list": STAFF,
+    "page.calendars.detail": STAFF,
+    "page.calendars.edit": MANAGERS,
+    "page.calendars.preview": MANAGERS,
     "page.admin": ADMIN,
     # --- API: identity ---------------------------------------------------------------------------
     "api.me": ALL,
@@ -84,6 +90,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "api.sla_policies.create": MANAGERS,
     "api.sla_policies.update": MANAGERS,
     "api.sla_policies.delete": MANAGERS,
+    "api.sla.at_risk": ALL,  # a customer user: its own contracts' clocks only
+    "api.sla.clocks": STAFF,
+    "api.sla.preview": ALL,  # with "contract": a customer user's own contracts only (422 naming contract)
 }
 
 assert all(roles <= ALL for roles in PERMISSIONS.values())

@@ -16,6 +16,11 @@ _SECTIONS = {
     "site": "customers",
     "object": "customers",
     "search": "search",
+    "contracts": "contracts",
+    "contract": "contracts",
+    "calendars": "calendars",
+    "calendar": "calendars",
+    "calendar_edit": "calendars",
 }
 
 

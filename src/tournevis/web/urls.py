@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tournevis.web import auth_views, views
+from tournevis.web import auth_views, contract_views, views
 
 app_name = "web"
 
@@ -12,6 +12,12 @@ urlpatterns = [
     path("sites/<int:pk>/", views.site, name="site"),
     path("objects/<int:pk>/", views.service_object, name="object"),
     path("objects/<int:pk>/children/", views.object_children, name="object_children"),
+    path("contracts/", contract_views.contracts, name="contracts"),
+    path("contracts/<int:pk>/", contract_views.contract, name="contract"),
+    path("calendars/", contract_views.calendars, name="calendars"),
+    path("calendars/<int:pk>/", contract_views.calendar, name="calendar"),
+    path("calendars/<int:pk>/edit/", contract_views.calendar_edit, name="calendar_edit"),
+    path("calendars/<int:pk>/preview/", contract_views.calendar_preview, name="calendar_preview"),
 ]
 
 # Sign-in pages keep Django's URL names (no namespace) so contrib.auth finds them.

@@ -20,6 +20,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 
+from tournevis.contracts import queries as contract_queries
 from tournevis.core import clock
 from tournevis.core.actor import Actor
 from tournevis.core.errors import NotFound
@@ -37,7 +38,7 @@ from tournevis.identity.guard import page
 from tournevis.installed_base import queries
 from tournevis.installed_base.access import access_object, visible_objects
 from tournevis.installed_base.domain import ObjectStatus
-from tournevis.web import timeline
+from tournevis.web import contract_labels, timeline
 
 F = TypeVar("F", bound=Callable[..., HttpResponse])
 PAGE_SIZE = 50
@@ -113,7 +114,16 @@ def customer(request: HttpRequest, pk: int) -> HttpResponse:
     found = access_customer(actor, pk)
     sites = visible_sites(actor).filter(customer_id=found.pk).annotate(object_count=Count("service_objects"))
     contacts = visible_contacts(actor).filter(customer_id=found.pk).order_by("name", "id")
-    return render(request, "web/customer.html", {"customer": found, "sites": sites, "contacts": contacts})
+    contracts = contract_queries.list_contracts(actor, customer_id=found.pk)
+    context = {
+        "customer": found,
+        "sites": sites,
+        "contacts": contacts,
+        "contracts": contracts,
+        "contract_status_labels": contract_labels.STATUS_LABELS,
+        "contract_type_labels": contract_labels.TYPE_LABELS,
+    }
+    return render(request, "web/customer.html", context)
 
 
 # --- Sites and the object tree ---------------------------------------------------------------------

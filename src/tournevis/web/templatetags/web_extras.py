@@ -1,4 +1,4 @@
-"""Template filters of the back office: localized country names, attribute values, durations."""
+"""Template filters of the back office: localized country names, attribute values, durations, money."""
 
 from __future__ import annotations
 
@@ -60,3 +60,32 @@ def minutes(seconds: int | str) -> int:
         return max(1, math.ceil(int(seconds) / 60))
     except (TypeError, ValueError):
         return 1
+
+
+@register.filter
+def money(minor: int | None, currency: str = "") -> str:
+    """Integer minor units as an amount in the locale with its currency code: 300000 EUR → "3,000.00 EUR"."""
+    if minor is None:
+        return "—"
+    amount = formats.number_format(minor / 100, decimal_pos=2, use_l10n=True, force_grouping=True)
+    return f"{amount}\xa0{currency}" if currency else amount
+
+
+@register.filter
+def business_hours(minutes: int | None) -> str:
+    """Business minutes as business hours and minutes: 240 → "4 h", 90 → "1 h 30 min", 30 → "30 min"."""
+    if minutes is None:
+        return "—"
+    hours, rest = divmod(int(minutes), 60)
+    shown = formats.number_format(hours, use_l10n=True, force_grouping=True)
+    if not rest:
+        return _("%(hours)s h") % {"hours": shown}
+    if not hours:
+        return _("%(minutes)s min") % {"minutes": rest}
+    return _("%(hours)s h %(minutes)s min") % {"hours": shown, "minutes": rest}
+
+
+@register.filter
+def get(mapping: dict[Any, Any], key: Any) -> Any:
+    """``mapping[key]`` in a template (the key itself when missing)."""
+    return mapping.get(key, key)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from tournevis.contracts import services_reminders as contracts
+from tournevis.contracts import sla_services
 from tournevis.core import clock, idempotency
 from tournevis.identity import throttle
 from tournevis.notifications import services as notifications
@@ -26,6 +27,7 @@ def tick() -> dict[str, int]:
         "login_failures_purged": throttle.purge_expired(),
         "idempotency_keys_purged": idempotency.purge(keys_before),
         **contracts.tick(clock.now(), notifications.queue_email),
+        **sla_services.tick(clock.now(), notifications.queue_email),
     }
 
 
