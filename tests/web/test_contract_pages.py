@@ -212,6 +212,7 @@ def test_customer_users_see_their_own_contracts_and_404_for_others(world: World,
     assert [text(a) for a in find_all(find(customer_page, "nav", class_="main-nav"), "a")] == [
         "Customers",
         "Contracts",
+        "At risk",
     ]
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
 
 from tournevis.contracts import domain, queries
@@ -16,6 +17,7 @@ from tournevis.contracts.models import (
     Calendar,
     CalendarAssignment,
     Contract,
+    SlaClock,
     SlaPolicy,
     SlaTarget,
 )
@@ -200,3 +202,26 @@ def openings(calendar: Calendar, start: datetime, count: int = 10) -> list[tuple
     return [
         (a.astimezone(zone), b.astimezone(zone)) for a, b in business_time.next_openings(engine, start, count)
     ]
+
+
+def attach_clock_context(clocks: list[SlaClock], now: datetime) -> None:
+    """Give each clock of a page its contract, its calendar's time zone, whether it is past its
+    deadline at ``now`` and the business time left until then (cached fields date from the last event)."""
+    contract_ids = {c.contract_id for c in clocks if c.contract_id is not None}
+    calendar_ids = {c.calendar_id for c in clocks if c.calendar_id is not None}
+    contracts = Contract.objects.select_related("customer").in_bulk(contract_ids)
+    years = range(now.year, now.year + 2)
+    fallback = business_time.Calendar.always_open(settings.CONTRACTS_FALLBACK_TIMEZONE)
+    engines = {
+        pk: queries.to_engine(row, years) for pk, row in Calendar.objects.in_bulk(calendar_ids).items()
+    }
+    for item in clocks:
+        engine = engines.get(item.calendar_id, fallback) if item.calendar_id else fallback
+        item.contract_row = contracts.get(item.contract_id) if item.contract_id else None  # type: ignore[attr-defined]
+        item.timezone = engine.timezone  # type: ignore[attr-defined]
+        item.overdue = item.deadline <= now  # type: ignore[attr-defined]
+        item.left_minutes = (  # type: ignore[attr-defined]
+            None
+            if item.overdue  # type: ignore[attr-defined]
+            else int(business_time.business_time_between(engine, now, item.deadline).total_seconds() // 60)
+        )

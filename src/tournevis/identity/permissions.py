@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "page.calendars.detail": STAFF,
     "page.calendars.edit": MANAGERS,
     "page.calendars.preview": MANAGERS,
+    "page.sla.at_risk": ALL,
     "page.admin": ADMIN,
     # --- API: identity ---------------------------------------------------------------------------
     "api.me": ALL,
@@ -77,6 +78,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "api.contracts.amendments": ALL,
     "api.contracts.amend": MANAGERS,
     "api.contracts.entitlement": ALL,
+    "api.contracts.plans.list": ALL,  # a customer user: its own contracts only
+    "api.contracts.plans.get": ALL,
+    "api.contracts.plans.create": MANAGERS,
+    "api.contracts.plans.update": MANAGERS,
+    "api.contracts.plans.delete": MANAGERS,
     "api.calendars.list": STAFF,
     "api.calendars.get": STAFF,
     "api.calendars.create": MANAGERS,

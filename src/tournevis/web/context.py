@@ -18,6 +18,7 @@ _SECTIONS = {
     "search": "search",
     "contracts": "contracts",
     "contract": "contracts",
+    "at_risk": "at_risk",
     "calendars": "calendars",
     "calendar": "calendars",
     "calendar_edit": "calendars",

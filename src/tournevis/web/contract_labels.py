@@ -31,3 +31,9 @@ CALENDAR_REASONS = {
     "default": gettext_lazy("company default"),
     "fallback": gettext_lazy("no calendar set: open 24/7"),
 }
+CLOCK_LABELS = {
+    "response": gettext_lazy("First response"),
+    "onsite": gettext_lazy("On-site arrival"),
+    "resolution": gettext_lazy("Resolution"),
+    "update": gettext_lazy("Customer update"),
+}

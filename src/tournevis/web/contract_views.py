@@ -8,7 +8,7 @@ renders the next openings of the unsaved form values and writes nothing; saving 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 
-from tournevis.contracts import page_queries, services_tiers
+from tournevis.contracts import page_queries, services_tiers, sla_queries
 from tournevis.contracts.access import access_calendar, access_contract
 from tournevis.contracts.models import Calendar
 from tournevis.core import clock
@@ -27,7 +27,13 @@ from tournevis.customers.domain import WEEKDAYS as WEEKDAY_CODES
 from tournevis.identity.domain import Role
 from tournevis.identity.guard import page
 from tournevis.web import calendar_form
-from tournevis.web.contract_labels import CALENDAR_REASONS, CYCLE_LABELS, STATUS_LABELS, TYPE_LABELS
+from tournevis.web.contract_labels import (
+    CALENDAR_REASONS,
+    CLOCK_LABELS,
+    CYCLE_LABELS,
+    STATUS_LABELS,
+    TYPE_LABELS,
+)
 from tournevis.web.views import PAGE_SIZE, _actor, _as_of, not_found_is_404
 
 EDITORS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -173,3 +179,29 @@ def calendar_preview(request: HttpRequest, pk: int) -> HttpResponse:
         draft = calendar_form.unsaved(found, form) if form.data else found
         preview = {"calendar": draft, "openings": _openings(draft)}
     return render(request, "web/_calendar_editor.html", _editor(found, form, preview=preview))
+
+
+# --- SLA clocks at risk ----------------------------------------------------------------------------
+
+AT_RISK_WINDOWS = (1, 4, 8, 24)  # hours
+
+
+@page("page.sla.at_risk")
+def at_risk(request: HttpRequest) -> HttpResponse:
+    """Running clocks that are breached, past their warning, or due within the chosen window."""
+    try:
+        hours = int(request.GET.get("within", "4"))
+    except ValueError:
+        hours = 4
+    if hours not in AT_RISK_WINDOWS:
+        hours = 4
+    now = clock.now()
+    clocks = sla_queries.at_risk(_actor(request), within=timedelta(hours=hours), now=now)
+    page_queries.attach_clock_context(clocks, now)
+    context = {
+        "clocks": clocks,
+        "within": hours,
+        "windows": AT_RISK_WINDOWS,
+        "clock_labels": CLOCK_LABELS,
+    }
+    return render(request, "web/at_risk.html", context)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("objects/<int:pk>/", views.service_object, name="object"),
     path("objects/<int:pk>/children/", views.object_children, name="object_children"),
     path("contracts/", contract_views.contracts, name="contracts"),
+    path("sla/at-risk/", contract_views.at_risk, name="at_risk"),
     path("contracts/<int:pk>/", contract_views.contract, name="contract"),
     path("calendars/", contract_views.calendars, name="calendars"),
     path("calendars/<int:pk>/", contract_views.calendar, name="calendar"),
