@@ -18,6 +18,7 @@ TRACKED_APPS = (
     "installed_base",
     "contracts",
     "notifications",
+    "workorders",
     "django_tasks_db",
 )
 PROBLEM = "application/problem+json"

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tournevis.installed_base",
     "tournevis.contracts",
     "tournevis.notifications",
+    "tournevis.workorders",
     "tournevis.web",
     "tournevis.demo",
 ]
@@ -154,6 +155,10 @@ LOGIN_THROTTLE_PER_IP = int(os.environ.get("LOGIN_THROTTLE_PER_IP", "30"))
 
 # Idempotency keys are answered for this many days, then purged by the worker tick.
 IDEMPOTENCY_KEY_DAYS = int(os.environ.get("IDEMPOTENCY_KEY_DAYS", "7"))
+
+# --- Work orders ----------------------------------------------------------------------------------
+# The worker generates preventive work orders due up to this many days ahead.
+PREVENTIVE_HORIZON_DAYS = int(os.environ.get("PREVENTIVE_HORIZON_DAYS", "30"))
 
 # --- Contracts ------------------------------------------------------------------------------------
 # When no contract, site, customer or default calendar applies, business time is 24/7 in this zone.

@@ -243,6 +243,7 @@ def test_the_openapi_document_offers_the_key_on_every_create_and_if_match_on_eve
             "create_calendar",
             "assign_calendar",
             "create_sla_policy",
+            "create_plan",
         )
     } | {"amend_contract": ["If-Match", "Idempotency-Key"]}  # an amendment is a new version of its contract
     assert patches == {
@@ -255,5 +256,6 @@ def test_the_openapi_document_offers_the_key_on_every_create_and_if_match_on_eve
             "update_contract",
             "update_calendar",
             "update_sla_policy",
+            "update_plan",
         )
     }

@@ -23,7 +23,7 @@ import pytest
 from tests.api_support import audit_count, call, db_state, problem
 from tests.conftest import SYSTEM, Party, World, api_client
 from tournevis.contracts import services as contract_services
-from tournevis.contracts import services_tiers
+from tournevis.contracts import services_preventive, services_tiers
 from tournevis.customers import services as customer_services
 from tournevis.identity import services as identity_services
 from tournevis.identity.domain import ALL, Role
@@ -59,6 +59,8 @@ class Scene:
     spare_token: dict[bool, int]
     contract: dict[bool, int]  # active: may be read, edited and amended
     draft_contract: dict[bool, int]  # a draft: may be deleted
+    plan: dict[bool, int]  # a preventive plan of the active contract
+    draft_plan: dict[bool, int]  # one of the draft contract (DELETE paths name the draft contract)
     calendar: int
     spare_calendar: int
     policy: int
@@ -82,6 +84,7 @@ TARGETS: dict[str, Callable[[Scene, str, bool], int]] = {
     "calendar_id": lambda s, m, own: s.spare_calendar if m == "DELETE" else s.calendar,
     "policy_id": lambda s, m, own: s.spare_policy if m == "DELETE" else s.policy,
     "assignment_id": lambda s, m, own: s.assignment,
+    "plan_id": lambda s, m, own: s.draft_plan[own] if m == "DELETE" else s.plan[own],
 }
 # Who gets 404 for the other side's object even when its role may call the operation.
 HIDDEN_FROM_OTHERS: dict[str, frozenset[str]] = {
@@ -94,6 +97,7 @@ HIDDEN_FROM_OTHERS: dict[str, frozenset[str]] = {
     "calendar_id": frozenset(),  # staff data, one shared set: no "other side"
     "policy_id": frozenset(),
     "assignment_id": frozenset(),
+    "plan_id": frozenset({Role.CUSTOMER}),
 }
 
 TARGETS_P1_P4 = [
@@ -133,6 +137,14 @@ BODIES: dict[str, Callable[[Scene], dict[str, Any]]] = {
     },
     "api.contracts.update": lambda s: {"notes": "Renegotiated"},
     "api.contracts.amend": lambda s: {"effective_date": "2026-07-01", "price_minor": 150000},
+    "api.contracts.plans.create": lambda s: {
+        "name": "Quarterly service",
+        "category_id": s.world.category.pk,
+        "unit": "months",
+        "every": 3,
+        "start_date": "2026-02-01",
+    },
+    "api.contracts.plans.update": lambda s: {"every": 2, "tolerance_after_days": 5},
     "api.calendars.create": lambda s: {"name": "Paris office", "timezone": "Europe/Paris"},
     "api.calendars.update": lambda s: {"holidays": {"country": "FR"}},
     "api.calendars.assign": lambda s: {"site_id": s.world.b.site.pk},
@@ -208,13 +220,30 @@ def scene(world: World) -> Scene:
             },
         ).pk
 
+    def plan(contract_id: int) -> int:
+        return services_preventive.create_plan(
+            SYSTEM,
+            contract_id,
+            {
+                "name": "Monthly service",
+                "category_id": world.category.pk,
+                "unit": "months",
+                "every": 1,
+                "start_date": date(2026, 1, 31),
+            },
+        ).pk
+
+    contracts = {True: contract(world.a, "active"), False: contract(world.b, "active")}
+    drafts = {True: contract(world.a, "draft"), False: contract(world.b, "draft")}
     return Scene(
         world,
         spare_customer={True: spare_customer("Spare One"), False: spare_customer("Spare Two")},
         spare_site={True: spare_site(world.a), False: spare_site(world.b)},
         spare_token={},
-        contract={True: contract(world.a, "active"), False: contract(world.b, "active")},
-        draft_contract={True: contract(world.a, "draft"), False: contract(world.b, "draft")},
+        contract=contracts,
+        draft_contract=drafts,
+        plan={own: plan(pk) for own, pk in contracts.items()},
+        draft_plan={own: plan(pk) for own, pk in drafts.items()},
         calendar=calendar.pk,
         spare_calendar=spare_calendar.pk,
         policy=policy.pk,

@@ -101,6 +101,7 @@ def test_the_worker_tick_delivers_and_purges(db, smtp, settings):
 
     assert out.getvalue() == (
         "emails_sent=1, login_failures_purged=1, idempotency_keys_purged=0, "
-        "contracts_renewed=0, contracts_expired=0, contract_reminders_queued=0, sla_escalations_fired=0\n"
+        "contracts_renewed=0, contracts_expired=0, contract_reminders_queued=0, sla_escalations_fired=0, "
+        "preventive_work_orders_created=0\n"
     )
     assert len(smtp.messages) == 1

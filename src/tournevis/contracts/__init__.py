@@ -22,10 +22,13 @@ Glossary:
 - SLA clock: one guaranteed time (response, on-site, resolution, update cadence) of a subject such as
   a ticket; its append-only event log is the truth, its deadline and state a cache of that log's
   evaluation (``clocks.evaluate``). Escalation rule: a tier's level firing at an offset from a deadline.
+- Preventive plan: recurring maintenance of one covered object or of every covered object of a
+  category, every N days / weeks / months or every N units of a counter attribute, with a tolerance
+  window (rules in ``preventive.py``); the ``workorders`` context generates its work orders.
 
 Tables owned: contracts_calendar, contracts_calendarassignment, contracts_slapolicy,
 contracts_slatarget, contracts_contract, contracts_coverage, contracts_amendment,
 contracts_remindersent, contracts_slaclock, contracts_slaclockevent, contracts_escalationrule,
-contracts_slaescalation.
+contracts_slaescalation, contracts_preventiveplan.
 Events: none published yet; reminders go to the account manager through the outbox.
 """

@@ -10,6 +10,7 @@ from tournevis.contracts.models import (
     Contract,
     Coverage,
     EscalationRule,
+    PreventivePlan,
     ReminderSent,
     SlaClock,
     SlaClockEvent,
@@ -127,3 +128,11 @@ class SlaClockEventAdmin(ReadOnlyAdmin):
 @admin.register(SlaEscalation)
 class SlaEscalationAdmin(ReadOnlyAdmin):
     list_display = ("clock", "level", "action", "fired_at")
+
+
+@admin.register(PreventivePlan)
+class PreventivePlanAdmin(AuditedModelAdmin):
+    list_display = ("name", "contract", "unit", "every", "start_date", "active")
+    list_filter = ("unit", "active")
+    raw_id_fields = ("contract", "service_object", "category")
+    readonly_fields = ("version", "created_at", "updated_at")

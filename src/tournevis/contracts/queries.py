@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from tournevis.contracts import domain
 from tournevis.contracts.access import visible_contracts
@@ -241,3 +241,20 @@ def entitlement(
         per_visit_price_minor=contract.per_visit_price_minor,
         currency=contract.currency,
     )
+
+
+def covered_objects(contract: Contract, day: date, category_id: int | None = None) -> list[ServiceObject]:
+    """The objects the contract covers on ``day`` (its terms as amended by then): objects of its customer
+    (owner, manager or site) in a covered subtree, at a covered site or of a covered category; only
+    those of ``category_id`` when given (own category, else the equipment model's). Ordered by id."""
+    terms = terms_at(contract, day)
+    customer = contract.customer_id
+    qs = ServiceObject.objects.select_related("site", "equipment_model").filter(
+        Q(owner_id=customer) | Q(manager_id=customer) | Q(site__customer_id=customer)
+    )
+    if category_id is not None:
+        qs = qs.filter(
+            Q(category_id=category_id) | Q(category__isnull=True, equipment_model__category_id=category_id)
+        )
+    paths = dict(ServiceObject.objects.filter(pk__in=terms.object_ids).values_list("pk", "path"))
+    return [obj for obj in qs.order_by("id") if _match(terms, obj, obj.site, paths) is not None]

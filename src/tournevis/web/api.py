@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.responses import NinjaJSONEncoder
 
 from tournevis.contracts.api import router as contracts_router
+from tournevis.contracts.api_preventive import router as preventive_router
 from tournevis.contracts.api_sla import router as sla_router
 from tournevis.contracts.api_tiers import router as contract_tiers_router
 from tournevis.core.errors import DomainError, PreconditionFailed
@@ -38,6 +39,7 @@ api.add_router("/", installed_base_router)
 api.add_router("/", contracts_router)
 api.add_router("/", contract_tiers_router)
 api.add_router("/", sla_router)
+api.add_router("/", preventive_router)
 
 
 def _field_of(location: tuple[object, ...] | list[object]) -> str:

@@ -1,5 +1,6 @@
 """tournevis worker: the periodic tick (deliver the outbox, purge login failures and old idempotency keys,
-renew or expire contracts and queue their reminders).
+renew or expire contracts and queue their reminders, fire SLA escalations, generate preventive work
+orders).
 
 Queued django-tasks run in ``tournevis db_worker``; this loop does the time-driven work.
 """
@@ -18,6 +19,7 @@ from tournevis.contracts import sla_services
 from tournevis.core import clock, idempotency
 from tournevis.identity import throttle
 from tournevis.notifications import services as notifications
+from tournevis.workorders import preventive
 
 
 def tick() -> dict[str, int]:
@@ -28,6 +30,7 @@ def tick() -> dict[str, int]:
         "idempotency_keys_purged": idempotency.purge(keys_before),
         **contracts.tick(clock.now(), notifications.queue_email),
         **sla_services.tick(clock.now(), notifications.queue_email),
+        **preventive.tick(clock.now()),
     }
 
 

@@ -1,0 +1,143 @@
+"""Generation of preventive work orders from contracts' preventive plans (run by the worker tick).
+
+For each active plan of an active contract, in one transaction per plan (the plan row locked):
+
+- today is ``now`` in the contract customer's time zone, the horizon ends ``horizon_days`` later
+  (``settings.PREVENTIVE_HORIZON_DAYS``);
+- the objects are the plan's object, or every object of the plan's category that the contract covers
+  today; only objects whose status is active;
+- the occurrences are those of ``contracts.preventive`` due from the plan's start (and the contract's
+  start) to the horizon's end (and the contract's end). Every missing one is created, overdue ones too
+  with their original due date, so a missed tick catches up;
+- ``(plan, object, occurrence key)`` is unique in the database: running twice creates nothing twice.
+
+Each work order is created ``ready`` with the plan's tolerance as its window and one audit event.
+Numbers: ``WO-YYYY-NNNNNN`` by year of creation; one worker runs the tick.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+
+from tournevis.contracts import preventive, queries
+from tournevis.contracts.domain import Status as ContractStatus
+from tournevis.contracts.models import Contract, PreventivePlan
+from tournevis.core import audit
+from tournevis.core.actor import Actor
+from tournevis.installed_base.domain import ObjectStatus
+from tournevis.installed_base.models import Attribute, ServiceObject
+from tournevis.workorders import domain
+from tournevis.workorders.domain import Kind, Status
+from tournevis.workorders.models import WorkOrder
+
+ACTOR = Actor.system("workorders")
+
+
+def _readings(obj: ServiceObject, key: str, start: date, now: datetime) -> list[preventive.Reading]:
+    """Numeric readings of ``key`` recorded by ``now``: the last one before ``start`` (the baseline)
+    and every one from ``start`` on, dated in the site's time zone."""
+    zone = ZoneInfo(obj.site.timezone)
+    rows: list[preventive.Reading] = []
+    for value, valid_from in (
+        Attribute.objects.filter(service_object=obj, key=key, valid_from__lte=now)
+        .order_by("valid_from", "id")
+        .values_list("value", "valid_from")
+    ):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        rows.append(preventive.Reading(valid_from.astimezone(zone).date(), float(value)))
+    before = [r for r in rows if r.day < start]
+    return before[-1:] + [r for r in rows if r.day >= start]
+
+
+def occurrences(
+    plan: PreventivePlan, obj: ServiceObject, since: date, until: date, now: datetime
+) -> list[preventive.Occurrence]:
+    if plan.unit == preventive.Unit.COUNTER:
+        found = preventive.counter_occurrences(
+            _readings(obj, plan.counter_key, since, now), plan.every, until
+        )
+        return [o for o in found if o.due >= since]
+    return list(preventive.calendar_occurrences(plan.start_date, plan.unit, plan.every, since, until))
+
+
+def _objects(plan: PreventivePlan, contract: Contract, today: date) -> list[ServiceObject]:
+    covered = queries.covered_objects(contract, today, plan.category_id)
+    if plan.service_object_id is not None:
+        covered = [o for o in covered if o.pk == plan.service_object_id]
+    return [o for o in covered if o.status == ObjectStatus.ACTIVE]
+
+
+def _last_sequence(year: int) -> int:
+    prefix = domain.format_number(year, 0)[:-6]
+    numbers = WorkOrder.objects.filter(number__startswith=prefix).values_list("number", flat=True)
+    return max((int(n[len(prefix) :]) for n in numbers if n[len(prefix) :].isdigit()), default=0)
+
+
+@transaction.atomic
+def generate_for_plan(plan_id: int, now: datetime, horizon_days: int) -> int:
+    plan = (
+        PreventivePlan.objects.select_for_update(of=("self",))
+        .select_related("contract__customer")
+        .filter(pk=plan_id, active=True, contract__status=ContractStatus.ACTIVE)
+        .first()
+    )
+    if plan is None:
+        return 0
+    contract = plan.contract
+    today = now.astimezone(ZoneInfo(contract.customer.timezone)).date()
+    if not contract.start_date <= today <= contract.end_date:
+        return 0
+    since = max(plan.start_date, contract.start_date)
+    until = min(today + timedelta(days=horizon_days), contract.end_date)
+    existing = set(
+        WorkOrder.objects.filter(source_plan=plan).values_list("service_object_id", "occurrence_key")
+    )
+    sequence = _last_sequence(now.year)
+    created = 0
+    for obj in _objects(plan, contract, today):
+        for occurrence in occurrences(plan, obj, since, until, now):
+            if (obj.pk, occurrence.key) in existing:
+                continue
+            existing.add((obj.pk, occurrence.key))
+            start, end = preventive.window(
+                occurrence.due, plan.tolerance_before_days, plan.tolerance_after_days
+            )
+            sequence += 1
+            order = WorkOrder.objects.create(
+                number=domain.format_number(now.year, sequence),
+                kind=Kind.PREVENTIVE,
+                status=Status.READY,
+                customer_id=contract.customer_id,
+                site_id=obj.site_id,
+                service_object=obj,
+                contract=contract,
+                due_date=occurrence.due,
+                window_start=start,
+                window_end=end,
+                source_plan=plan,
+                occurrence_key=occurrence.key,
+                notes=plan.name,
+                created_at=now,
+                updated_at=now,
+            )
+            audit.record(ACTOR, "workorder.generate", order, after=audit.snapshot(order))
+            created += 1
+    return created
+
+
+def generate_preventive(now: datetime, horizon_days: int | None = None) -> int:
+    """Create the missing preventive work orders due by ``now`` + the horizon; the number created."""
+    horizon = settings.PREVENTIVE_HORIZON_DAYS if horizon_days is None else horizon_days
+    plan_ids = PreventivePlan.objects.filter(active=True, contract__status=ContractStatus.ACTIVE).order_by(
+        "id"
+    )
+    return sum(generate_for_plan(pk, now, horizon) for pk in plan_ids.values_list("pk", flat=True))
+
+
+def tick(now: datetime) -> dict[str, int]:
+    return {"preventive_work_orders_created": generate_preventive(now)}
