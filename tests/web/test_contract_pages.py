@@ -394,7 +394,7 @@ def test_the_pages_keep_to_their_query_budgets(
         services_tiers.create_calendar(SYSTEM, {"name": f"Cal {n}", "timezone": "UTC"})
     agent, manager = client_for("agent-user"), client_for("manager-user")
     with clock.frozen(NOW):
-        with django_assert_max_num_queries(14):  # type: ignore[operator]
+        with django_assert_max_num_queries(15):  # type: ignore[operator]
             assert agent.get(f"/contracts/{contract.pk}/").status_code == 200
         with django_assert_max_num_queries(6):  # type: ignore[operator]
             assert agent.get("/contracts/").status_code == 200
@@ -416,3 +416,54 @@ def test_anonymous_visitors_are_sent_to_the_login_page(world: World, paris: Cale
         f"/calendars/{paris.pk}/edit/",
     ):
         assert client.get(url).status_code == 302
+
+
+def test_the_contract_page_lists_its_preventive_plans(world: World, contract: Contract) -> None:
+    from tournevis.contracts import services_preventive
+
+    services_preventive.create_plan(
+        SYSTEM,
+        contract.pk,
+        {
+            "name": "Quarterly service",
+            "unit": "months",
+            "every": 3,
+            "service_object_id": world.a.machine.pk,
+            "tolerance_before_days": 7,
+            "tolerance_after_days": 14,
+            "start_date": date(2026, 1, 15),
+        },
+    )
+    services_preventive.create_plan(
+        SYSTEM,
+        contract.pk,
+        {
+            "name": "Counter service",
+            "unit": "counter",
+            "every": 500000,
+            "counter_key": "notes_counted",
+            "category_id": world.category.pk,
+            "start_date": date(2026, 1, 1),
+        },
+    )
+    with clock.frozen(NOW):
+        page = document(client_for("agent-user").get(f"/contracts/{contract.pk}/"))
+
+    assert rows(find(find(page, "section", id="plans"), "table")) == [
+        [
+            "Counter service",
+            "every Bill counter covered",
+            "every 500,000 units of notes_counted",
+            "-0 / +0 days",
+            "1 January 2026",
+            "Active",
+        ],
+        [
+            "Quarterly service",
+            "Counter (ALPHA-0001)",
+            "every 3 months",
+            "-7 / +14 days",
+            "15 January 2026",
+            "Active",
+        ],
+    ]

@@ -17,6 +17,7 @@ from tournevis.contracts.models import (
     Calendar,
     CalendarAssignment,
     Contract,
+    PreventivePlan,
     SlaClock,
     SlaPolicy,
     SlaTarget,
@@ -225,3 +226,12 @@ def attach_clock_context(clocks: list[SlaClock], now: datetime) -> None:
             if item.overdue  # type: ignore[attr-defined]
             else int(business_time.business_time_between(engine, now, item.deadline).total_seconds() // 60)
         )
+
+
+def plans_of(contract: Contract) -> list[PreventivePlan]:
+    """The contract's preventive plans with their target, active ones first."""
+    return list(
+        PreventivePlan.objects.filter(contract=contract)
+        .select_related("service_object", "category")
+        .order_by("-active", "name", "id")
+    )

@@ -92,6 +92,7 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
             if flag
         ],
         "reasons": CALENDAR_REASONS,
+        "plans": page_queries.plans_of(found),
         "is_staff": actor.role != Role.CUSTOMER,
     }
     return render(request, "web/contract.html", context)
