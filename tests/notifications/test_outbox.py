@@ -100,8 +100,25 @@ def test_the_worker_tick_delivers_and_purges(db, smtp, settings):
     call_command("worker", "--once", stdout=out)
 
     assert out.getvalue() == (
-        "emails_sent=1, login_failures_purged=1, idempotency_keys_purged=0, "
+        "login_failures_purged=1, idempotency_keys_purged=0, "
         "contracts_renewed=0, contracts_expired=0, contract_reminders_queued=0, sla_escalations_fired=0, "
-        "preventive_work_orders_created=0\n"
+        "preventive_work_orders_created=0, emails_sent=1\n"
     )
     assert len(smtp.messages) == 1
+
+
+def test_a_failing_worker_step_does_not_stop_the_others(db, smtp, monkeypatch, caplog):
+    from tournevis.contracts import sla_services
+    from tournevis.web.management.commands.worker import tick
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(sla_services, "tick", broken)
+    services.queue_email(ACTOR, to="a@b.example", subject="S", body="B", purpose="test")
+
+    done = tick()
+
+    assert done["emails_sent"] == 1
+    assert "sla_escalations_fired" not in done
+    assert "worker step sla failed" in caplog.text

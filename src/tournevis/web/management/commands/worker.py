@@ -7,7 +7,9 @@ Queued django-tasks run in ``tournevis db_worker``; this loop does the time-driv
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -21,17 +23,37 @@ from tournevis.identity import throttle
 from tournevis.notifications import services as notifications
 from tournevis.workorders import preventive
 
+logger = logging.getLogger(__name__)
+
+
+def _steps() -> list[tuple[str, Callable[[], dict[str, int]]]]:
+    """The tick's jobs, in order; e-mail goes last so what this tick queued leaves in this tick."""
+    return [
+        (
+            "purges",
+            lambda: {
+                "login_failures_purged": throttle.purge_expired(),
+                "idempotency_keys_purged": idempotency.purge(
+                    clock.now() - timedelta(days=settings.IDEMPOTENCY_KEY_DAYS)
+                ),
+            },
+        ),
+        ("contracts", lambda: contracts.tick(clock.now(), notifications.queue_email)),
+        ("sla", lambda: sla_services.tick(clock.now(), notifications.queue_email)),
+        ("preventive", lambda: preventive.tick(clock.now())),
+        ("outbox", lambda: {"emails_sent": notifications.deliver_pending()}),
+    ]
+
 
 def tick() -> dict[str, int]:
-    keys_before = clock.now() - timedelta(days=settings.IDEMPOTENCY_KEY_DAYS)
-    return {
-        "emails_sent": notifications.deliver_pending(),
-        "login_failures_purged": throttle.purge_expired(),
-        "idempotency_keys_purged": idempotency.purge(keys_before),
-        **contracts.tick(clock.now(), notifications.queue_email),
-        **sla_services.tick(clock.now(), notifications.queue_email),
-        **preventive.tick(clock.now()),
-    }
+    """Run every job; one that fails is logged and retried next tick without stopping the others."""
+    done: dict[str, int] = {}
+    for name, step in _steps():
+        try:
+            done.update(step())
+        except Exception:
+            logger.exception("worker step %s failed; retried at the next tick", name)
+    return done
 
 
 class Command(BaseCommand):
