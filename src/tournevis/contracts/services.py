@@ -17,7 +17,14 @@ from tournevis.contracts.models import Amendment, Calendar, Contract, Coverage, 
 from tournevis.core import audit, clock
 from tournevis.core.actor import Actor
 from tournevis.core.domain import clean_text
-from tournevis.core.editing import check_version, create_audited, delete_audited, require, update_audited
+from tournevis.core.editing import (
+    check_version,
+    create_audited,
+    delete_audited,
+    referenced_row,
+    require,
+    update_audited,
+)
 from tournevis.core.errors import Conflict, InvalidInput, NotFound
 from tournevis.customers.models import Customer, Site
 from tournevis.identity.domain import STAFF
@@ -35,19 +42,8 @@ def _locked_contract(contract_id: int) -> Contract:
     return contract
 
 
-def _fk(model: Any, pk: int | None, field: str) -> Any:
-    if pk is None:
-        return None
-    instance = model.objects.filter(pk=pk).first()
-    if instance is None:
-        raise InvalidInput(
-            _("No %(kind)s with id %(id)s.") % {"kind": model._meta.verbose_name, "id": pk}, field=field
-        )
-    return instance
-
-
 def _account_manager(pk: int | None) -> User | None:
-    user = _fk(User, pk, "account_manager_id")
+    user = referenced_row(User, pk, "account_manager_id")
     if user is not None and (user.role not in STAFF or not user.is_active):
         raise InvalidInput(_("The account manager must be an active staff user."), field="account_manager_id")
     return user
@@ -136,9 +132,9 @@ def _next_number(year: int) -> str:
 
 def _references(data: dict[str, Any], fields: dict[str, Any]) -> None:
     if "sla_policy_id" in data:
-        fields["sla_policy"] = _fk(SlaPolicy, data["sla_policy_id"], "sla_policy_id")
+        fields["sla_policy"] = referenced_row(SlaPolicy, data["sla_policy_id"], "sla_policy_id")
     if "calendar_id" in data:
-        fields["calendar"] = _fk(Calendar, data["calendar_id"], "calendar_id")
+        fields["calendar"] = referenced_row(Calendar, data["calendar_id"], "calendar_id")
     if "account_manager_id" in data:
         fields["account_manager"] = _account_manager(data["account_manager_id"])
 
@@ -330,7 +326,7 @@ def amend_contract(
     if not isinstance(effective, date):
         raise InvalidInput(_("This field is required."), field="effective_date")
     domain.check_effective_date(effective, contract.start_date, contract.end_date)
-    policy = _fk(SlaPolicy, data.get("sla_policy_id"), "sla_policy_id")
+    policy = referenced_row(SlaPolicy, data.get("sla_policy_id"), "sla_policy_id")
     price = data.get("price_minor")
     if price is not None:
         price = domain.clean_contract({"price_minor": price})["price_minor"]

@@ -13,9 +13,16 @@ from django.utils.translation import gettext as _
 
 from tournevis.contracts import preventive, queries
 from tournevis.contracts.models import Contract, PreventivePlan
-from tournevis.contracts.services import _fk, _locked_contract
+from tournevis.contracts.services import _locked_contract
 from tournevis.core.actor import Actor
-from tournevis.core.editing import check_version, create_audited, delete_audited, require, update_audited
+from tournevis.core.editing import (
+    check_version,
+    create_audited,
+    delete_audited,
+    referenced_row,
+    require,
+    update_audited,
+)
 from tournevis.core.errors import InvalidInput, NotFound
 from tournevis.installed_base.models import Category, ServiceObject
 
@@ -37,9 +44,11 @@ def _coverage_day(contract: Contract, start: date) -> date:
 
 def _targets(contract: Contract, data: dict[str, Any], fields: dict[str, Any]) -> None:
     if "service_object_id" in data:
-        fields["service_object"] = _fk(ServiceObject, data["service_object_id"], "service_object_id")
+        fields["service_object"] = referenced_row(
+            ServiceObject, data["service_object_id"], "service_object_id"
+        )
     if "category_id" in data:
-        fields["category"] = _fk(Category, data["category_id"], "category_id")
+        fields["category"] = referenced_row(Category, data["category_id"], "category_id")
 
 
 def _check(contract: Contract, plan: dict[str, Any]) -> None:

@@ -19,6 +19,21 @@ def require(fields: dict[str, Any], *names: str) -> None:
             raise InvalidInput(gettext_noop("This field is required."), field=name)
 
 
+def referenced_row(model: type[M], pk: int | None, field: str) -> M | None:
+    """The row a request names by id (None for no id); an unknown id is a bad value of ``field``."""
+    if pk is None:
+        return None
+    instance = model._default_manager.filter(pk=pk).first()
+    if instance is None:
+        raise InvalidInput(
+            gettext_noop("No %(kind)s with id %(id)s."),
+            field=field,
+            kind=str(model._meta.verbose_name),
+            id=pk,
+        )
+    return instance
+
+
 def check_version(instance: models.Model, expected: int | None) -> None:
     """Raise 412 when the client edited a version that is no longer current."""
     current = instance.version  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ from ninja import Router, Schema, Status
 from ninja.security import APIKeyCookie, HttpBearer
 
 from tournevis.core.actor import Actor
+from tournevis.core.rest import actor_of
 from tournevis.identity import guard, services
 from tournevis.identity.models import ApiToken, User
 
@@ -63,27 +64,23 @@ class NewTokenOut(TokenOut):
     token: str
 
 
-def _actor(request: HttpRequest) -> Actor:
-    return request.auth  # type: ignore[attr-defined]
-
-
 @router.get("/me", response=MeOut, operation_id="me")
 @guard.api("api.me")
 def me(request: HttpRequest) -> MeOut:
-    actor = _actor(request)
+    actor = actor_of(request)
     return MeOut(id=actor.user_id, username=actor.label, role=actor.role, customer_id=actor.customer_id)
 
 
 @router.get("/tokens", response=list[TokenOut], operation_id="list_tokens")
 @guard.api("api.tokens.list")
 def list_tokens(request: HttpRequest) -> list[ApiToken]:
-    return list(ApiToken.objects.filter(user_id=_actor(request).own_user_id()).order_by("id"))
+    return list(ApiToken.objects.filter(user_id=actor_of(request).own_user_id()).order_by("id"))
 
 
 @router.post("/tokens", response={201: NewTokenOut}, operation_id="create_token")
 @guard.api("api.tokens.create")
 def create_token(request: HttpRequest, payload: TokenIn) -> Status:
-    actor = _actor(request)
+    actor = actor_of(request)
     user = User.objects.get(pk=actor.own_user_id())
     token, plain = services.create_token(actor, user, name=payload.name, role=payload.role)
     return Status(201, NewTokenOut(**TokenOut.from_orm(token).dict(), token=plain))
@@ -92,5 +89,5 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status:
 @router.delete("/tokens/{token_id}", response={204: None}, operation_id="revoke_token")
 @guard.api("api.tokens.revoke")
 def revoke_token(request: HttpRequest, token_id: int) -> Status:
-    services.revoke_token(_actor(request), token_id)
+    services.revoke_token(actor_of(request), token_id)
     return Status(204, None)

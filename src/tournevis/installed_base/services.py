@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from tournevis.core import audit, clock
 from tournevis.core.actor import Actor
 from tournevis.core.domain import clean_text
-from tournevis.core.editing import check_version, require
+from tournevis.core.editing import check_version, referenced_row, require
 from tournevis.core.errors import Conflict, InvalidInput, NotFound
 from tournevis.customers.models import Customer, Site
 from tournevis.installed_base import domain
@@ -68,17 +68,6 @@ def create_equipment_model(actor: Actor, *, manufacturer: str, name: str, catego
 # --- Service objects -------------------------------------------------------------------------------
 
 
-def _fk(model: Any, pk: int | None, field: str) -> Any:
-    if pk is None:
-        return None
-    instance = model.objects.filter(pk=pk).first()
-    if instance is None:
-        raise InvalidInput(
-            _("No %(kind)s with id %(id)s.") % {"kind": model._meta.verbose_name, "id": pk}, field=field
-        )
-    return instance
-
-
 def _clean_object(data: dict[str, Any]) -> dict[str, Any]:
     """Validate the plain fields of a service object present in ``data``; foreign keys resolved."""
     out: dict[str, Any] = {}
@@ -95,13 +84,15 @@ def _clean_object(data: dict[str, Any]) -> dict[str, Any]:
                 raise InvalidInput(_("A date (YYYY-MM-DD) is expected."), field=key)
             out[key] = value
     if "category_id" in data:
-        out["category"] = _fk(Category, data["category_id"], "category_id")
+        out["category"] = referenced_row(Category, data["category_id"], "category_id")
     if "equipment_model_id" in data:
-        out["equipment_model"] = _fk(EquipmentModel, data["equipment_model_id"], "equipment_model_id")
+        out["equipment_model"] = referenced_row(
+            EquipmentModel, data["equipment_model_id"], "equipment_model_id"
+        )
     if "owner_id" in data:
-        out["owner"] = _fk(Customer, data["owner_id"], "owner_id")
+        out["owner"] = referenced_row(Customer, data["owner_id"], "owner_id")
     if "manager_id" in data:
-        out["manager"] = _fk(Customer, data["manager_id"], "manager_id")
+        out["manager"] = referenced_row(Customer, data["manager_id"], "manager_id")
     return out
 
 
@@ -171,7 +162,7 @@ def _save_new(obj: ServiceObject) -> None:
 
 @transaction.atomic
 def create_object(actor: Actor, data: dict[str, Any]) -> ServiceObject:
-    site = _fk(Site, data.get("site_id"), "site_id")
+    site = referenced_row(Site, data.get("site_id"), "site_id")
     if site is None:
         raise InvalidInput(_("This field is required."), field="site_id")
     fields = _clean_object(data)
@@ -232,7 +223,7 @@ def update_object(
         _check_serial_free(model, serial, exclude_pk=obj.pk)
     moving = "site_id" in data or "parent_id" in data
     if moving:
-        site = _fk(Site, data["site_id"], "site_id") if "site_id" in data else obj.site
+        site = referenced_row(Site, data["site_id"], "site_id") if "site_id" in data else obj.site
         if site is None:
             raise InvalidInput(_("This field is required."), field="site_id")
         if site.customer_id != obj.site.customer_id:
