@@ -19,17 +19,25 @@ TRACKED_APPS = (
     "contracts",
     "notifications",
     "workorders",
+    "tickets",
+    "telemetry",
     "django_tasks_db",
 )
 PROBLEM = "application/problem+json"
 
 
+class Multipart(dict):  # type: ignore[type-arg]
+    """Form fields and files sent as multipart/form-data (values may be file objects)."""
+
+
 def call(
     client: Client, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
 ) -> Any:
-    """``body``: a JSON value (dumped), or str/bytes sent as they are."""
+    """``body``: a JSON value (dumped), str/bytes sent as they are, or ``Multipart`` form fields/files."""
     kwargs: dict[str, Any] = {"headers": headers or {}}
-    if body is not None:
+    if isinstance(body, Multipart):
+        kwargs["data"] = dict(body)
+    elif body is not None:
         kwargs["data"] = body if isinstance(body, str | bytes) else json.dumps(body)
         kwargs["content_type"] = "application/json"
     return getattr(client, method.lower())(f"/api/v1{path}", **kwargs)

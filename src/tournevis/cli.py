@@ -1,11 +1,11 @@
 """The ``tournevis`` command: Django management plus Tournevis's own commands.
 
-    tournevis migrate
-    tournevis users create NAME --role ROLE [--customer ID]
-    tournevis token create --user NAME
-    tournevis demo load [--size small|large] [--seed N]
-    tournevis worker
-    tournevis runserver
+tournevis migrate
+tournevis users create NAME --role ROLE [--customer ID]
+tournevis token create --user NAME
+tournevis demo load [--size small|large] [--seed N]
+tournevis worker
+tournevis runserver
 """
 
 from __future__ import annotations

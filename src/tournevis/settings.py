@@ -11,6 +11,7 @@ Environment variables:
 - TOURNEVIS_VAR_DIR      where the SQLite file and uploads live (default: ./var).
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -58,6 +59,8 @@ INSTALLED_APPS = [
     "tournevis.installed_base",
     "tournevis.contracts",
     "tournevis.notifications",
+    "tournevis.tickets",
+    "tournevis.telemetry",
     "tournevis.workorders",
     "tournevis.web",
     "tournevis.demo",
@@ -166,6 +169,39 @@ CONTRACTS_FALLBACK_TIMEZONE = os.environ.get("CONTRACTS_FALLBACK_TIMEZONE", "UTC
 # SLA clocks: the warning fires at this share of the target; these subject statuses pause the clocks.
 CONTRACTS_SLA_WARNING_SHARE = 0.75
 CONTRACTS_SLA_PAUSE_STATUSES = ("waiting_customer", "waiting_parts", "waiting_third_party")
+
+# Links in e-mails and webhooks point here (the public URL of the back office)
+TOURNEVIS_BASE_URL = os.environ.get("TOURNEVIS_BASE_URL", "http://localhost:8000")
+
+# --- Tickets and intake ---------------------------------------------------------------------------
+TICKETS_ATTACHMENT_MAX_BYTES = int(os.environ.get("TICKETS_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+TICKETS_SMTP_MAX_BYTES = int(os.environ.get("TICKETS_SMTP_MAX_BYTES", str(35 * 1024 * 1024)))
+# `tournevis intake imap`: the mailbox polled (IMAPS unless TICKETS_IMAP_SSL=0)
+TICKETS_IMAP_HOST = os.environ.get("TICKETS_IMAP_HOST", "")
+TICKETS_IMAP_PORT = int(os.environ.get("TICKETS_IMAP_PORT", "993"))
+TICKETS_IMAP_USER = os.environ.get("TICKETS_IMAP_USER", "")
+TICKETS_IMAP_PASSWORD = os.environ.get("TICKETS_IMAP_PASSWORD", "")
+TICKETS_IMAP_FOLDER = os.environ.get("TICKETS_IMAP_FOLDER", "INBOX")
+TICKETS_IMAP_SSL = os.environ.get("TICKETS_IMAP_SSL", "1") != "0"
+# `tournevis intake snmp`: v1/v2c communities (comma-separated) and SNMPv3 users (JSON list of
+# {"user", "auth_protocol", "auth_key", "priv_protocol", "priv_key", "engine_ids"})
+TICKETS_SNMP_COMMUNITIES = [c for c in os.environ.get("TICKETS_SNMP_COMMUNITIES", "").split(",") if c]
+TICKETS_SNMP_V3_USERS = json.loads(os.environ.get("TICKETS_SNMP_V3_USERS", "[]"))
+TICKETS_SNMP_SERIAL_OIDS: list[str] = []
+TICKETS_SNMP_FINGERPRINT_OIDS = ["1.3.6.1.2.1.2.2.1.1"]  # ifIndex: two ports are two tickets
+TICKETS_SNMP_WINDOW_MINUTES = int(os.environ.get("TICKETS_SNMP_WINDOW_MINUTES", "30"))
+# Software bugs are handed to this tracker: {"kind": "generic"|"github", "url": ..., "token": ...}
+TICKETS_BUG_TRACKER = json.loads(os.environ.get("TICKETS_BUG_TRACKER", "{}"))
+TICKETS_BUG_WEBHOOK_SECRET = os.environ.get("TICKETS_BUG_WEBHOOK_SECRET", "")
+# `tournevis intake mqtt`: the broker of the IoT telemetry
+MQTT_URL = os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883")
+
+# --- Notifications --------------------------------------------------------------------------------
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "tournevis.notifications.sms.ConsoleBackend")
+SMS_FILE_PATH = VAR_DIR / "sms.jsonl"
+NOTIFICATIONS_MESSAGE_ID_DOMAIN = os.environ.get("NOTIFICATIONS_MESSAGE_ID_DOMAIN", "")
+NOTIFICATIONS_LEASE_SECONDS = 300
+NOTIFICATIONS_WEBHOOK_TIMEOUT = 10
 
 # --- Requests -------------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # API payloads above 1 MiB are refused with 413.

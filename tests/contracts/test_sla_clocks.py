@@ -203,8 +203,15 @@ def test_the_tick_marks_breaches_and_fires_each_warning_and_level_once(world, se
         assert sla_services.tick(paris("10:00"), queue_email) == {"sla_escalations_fired": 2}
         assert sla_services.tick(paris("10:00"), queue_email) == {"sla_escalations_fired": 0}
 
-    fired = sorted(SlaEscalation.objects.values_list("clock__kind", "level", "action"))
-    assert fired == [("onsite", 0, "warning"), ("onsite", 1, "notify_manager"), ("response", 0, "warning")]
+    fired = sorted(SlaEscalation.objects.values_list("clock__kind", "level", "action", "params"))
+    assert fired == [
+        ("onsite", 0, "warning", {}),
+        ("onsite", 1, "notify_manager", {}),
+        ("response", 0, "warning", {}),
+    ]
+    # the warning and notify_manager are done when they fire: nothing waits for a higher context
+    assert all(e.handled_at == e.fired_at for e in SlaEscalation.objects.all())
+    assert sla_services.pending_actions(TICKET, ["warning", "notify_manager"]) == []
     mails = list(OutboundEmail.objects.order_by("id").values_list("to", "subject"))
     assert mails == [
         ("manager@example.com", "SLA warning: response clock of tickets.ticket#1"),
@@ -212,6 +219,62 @@ def test_the_tick_marks_breaches_and_fires_each_warning_and_level_once(world, se
         ("manager@example.com", "SLA escalation level 1: onsite clock of tickets.ticket#1"),
     ]
     assert clocks()["response"].state == "breached"
+
+
+def test_a_warning_the_tick_first_sees_after_the_breach_is_sent_once_saying_breached(world, setup):
+    # Given a P2 ticket opened on Friday 17:00: the response clock warns at 17:45 and is due at 18:00
+    start(world)
+    monday = paris("08:30")
+
+    # When the worker's first tick runs on Monday 08:30 (the clock breached on Friday 18:00), twice
+    with clock.frozen(monday):
+        first = sla_services.tick(monday, queue_email)
+        second = sla_services.tick(monday, queue_email)
+
+    # Then exactly one e-mail went out, saying the clock is breached, and nothing the second time
+    assert (first, second) == ({"sla_escalations_fired": 1}, {"sla_escalations_fired": 0})
+    assert list(OutboundEmail.objects.values_list("to", "subject", "body")) == [
+        (
+            "manager@example.com",
+            "SLA breached: response clock of tickets.ticket#1",
+            "The response clock of tickets.ticket#1 is breached: it was due at 2026-03-06T18:00:00+01:00.",
+        )
+    ]
+    response = clocks()["response"]
+    assert (response.state, local(response.breached_at), response.next_alert_at) == (
+        "breached",
+        "2026-03-06T18:00:00+01:00",
+        None,
+    )
+    escalation = SlaEscalation.objects.get()
+    assert (escalation.clock_id, escalation.level, escalation.action, escalation.handled_at) == (
+        response.pk,
+        0,
+        "warning",
+        monday,
+    )
+
+
+def test_a_clock_that_breaches_while_paused_sends_its_warning_once_it_runs_again(world, setup):
+    start(world)
+    with clock.frozen(paris("08:30")):  # paused after the response deadline (Friday 18:00)
+        sla_services.apply_status(SYSTEM, TICKET, 1, "waiting_customer", at=paris("08:30"))
+        assert sla_services.tick(paris("08:30"), queue_email) == {"sla_escalations_fired": 0}
+    with clock.frozen(paris("09:00")):
+        sla_services.apply_status(SYSTEM, TICKET, 1, "in_progress", at=paris("09:00"))
+        assert sla_services.tick(paris("09:00"), queue_email) == {"sla_escalations_fired": 1}
+
+    assert list(OutboundEmail.objects.values_list("subject", flat=True)) == [
+        "SLA breached: response clock of tickets.ticket#1"
+    ]
+
+
+def test_a_stopped_breached_clock_sends_no_warning(world, setup):
+    start(world)
+    with clock.frozen(paris("08:30")):
+        sla_services.stop_clock(SYSTEM, TICKET, 1, "response", at=paris("08:30"))
+        assert sla_services.tick(paris("08:30"), queue_email) == {"sla_escalations_fired": 0}
+    assert (clocks()["response"].state, OutboundEmail.objects.count()) == ("breached", 0)
 
 
 def at_risk_ids(world, role=Role.DISPATCHER, own=True, **kwargs):

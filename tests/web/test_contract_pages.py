@@ -213,6 +213,7 @@ def test_customer_users_see_their_own_contracts_and_404_for_others(world: World,
         "Customers",
         "Contracts",
         "At risk",
+        "Tickets",
     ]
 
 

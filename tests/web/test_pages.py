@@ -260,8 +260,9 @@ def test_the_object_page_shows_breadcrumb_fields_parts_and_history(
             SYSTEM, obj.pk, key="firmware", value="4.2", valid_from=datetime(2025, 6, 1, 6, 0, tzinfo=UTC)
         )
     # session, user, object (+ site, customer, category, model, owner, manager), attributes as of,
-    # attribute history, history, one per kind of reference named in it (parents, customers), parts
-    with clock.frozen(NOON), django_assert_max_num_queries(9):
+    # attribute history, history, one per kind of reference named in it (parents, customers), parts,
+    # the telemetry devices of the object (for its charts)
+    with clock.frozen(NOON), django_assert_max_num_queries(10):
         response = agent.get(f"/objects/{obj.pk}/")
     page = document(response)
     assert text(find(page, "h1")) == "Sorter 2"
@@ -290,7 +291,7 @@ def test_the_object_page_shows_breadcrumb_fields_parts_and_history(
         "Created 01/06/2025 09:30 by tests Name Sorter Serial number ALPHA-0002",
     ]
 
-    with django_assert_max_num_queries(8):  # + ancestors in one query; no references in its history
+    with django_assert_max_num_queries(9):  # + ancestors in one query, + telemetry devices; no references
         nested = document(agent.get(f"/objects/{world.a.module.pk}/"))
     assert (
         text(find(nested, "nav", class_="breadcrumb"))
@@ -413,8 +414,13 @@ def test_pages_render_in_french_with_the_language_cookie(world: World, french_ca
     client = client_for("agent-user", language="fr")
     with clock.frozen(NOON):
         ib_services.update_object(SYSTEM, world.a.machine.pk, {"status": "in_repair"})
-        ib_services.set_attribute(SYSTEM, world.a.machine.pk, key="counter", value=1234567.5,
-                                  valid_from=datetime(2025, 2, 1, tzinfo=UTC))
+        ib_services.set_attribute(
+            SYSTEM,
+            world.a.machine.pk,
+            key="counter",
+            value=1234567.5,
+            valid_from=datetime(2025, 2, 1, tzinfo=UTC),
+        )
         response = client.get(f"/objects/{world.a.machine.pk}/")
     page = document(response)
     assert rows(find(page, "table", id="attributes-as-of")) == [

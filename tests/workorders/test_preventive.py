@@ -7,14 +7,19 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from tests.conftest import SYSTEM
 from tournevis.contracts import services, services_preventive
 from tournevis.core import clock
 from tournevis.core.errors import Conflict
 from tournevis.core.models import AuditEvent
+from tournevis.customers import services as customer_services
+from tournevis.identity.domain import Role
 from tournevis.installed_base import services as ib_services
 from tournevis.installed_base.models import ServiceObject
+from tournevis.notifications.models import OutboundEmail
 from tournevis.workorders import domain, preventive, tasks
 from tournevis.workorders.models import WorkOrder
 
@@ -203,3 +208,59 @@ def test_the_transition_table_allows_only_what_is_used():
     assert domain.format_number(2026, 42) == "WO-2026-000042"
     with pytest.raises(Conflict):
         domain.check_transition("ready", "completed")
+
+
+def test_a_subscription_tells_the_manager_and_the_sites_contacts_when_a_service_is_due(world):
+    # Given a subscription with an account manager, and contacts of the customer: one for every site
+    # (French), one at the work order's site (English), and others who must not be told
+    manager = world.staff[Role.MANAGER]
+    manager.email, manager.language = "manager@example.com", "en"
+    manager.save()
+    site = world.a.site.pk
+    elsewhere = customer_services.create_site(SYSTEM, world.a.customer.pk, {"name": "Branch"}).pk
+    for name, data in (
+        ("Bob Site", {"site_id": site, "email": "bob@alpha.example", "language": "en"}),
+        ("Carl Branch", {"site_id": elsewhere, "email": "carl@alpha.example"}),
+        ("Dana Quiet", {"site_id": site, "email": "dana@alpha.example", "notify_by_email": False}),
+        ("Eve No-mail", {"site_id": site}),
+    ):
+        customer_services.create_contact(SYSTEM, world.a.customer.pk, {"name": name, **data})
+    subscription = _contract(
+        world, type="subscription", account_manager_id=manager.pk, per_visit_price_minor=18000
+    )
+    _plan(
+        subscription,
+        name="Quarterly service",
+        service_object_id=world.a.machine.pk,
+        tolerance_before_days=3,
+        tolerance_after_days=7,
+    )
+    _plan(_contract(world), service_object_id=world.a.module.pk)  # a warranty: no notice
+
+    # When the generation runs, then runs again
+    with clock.frozen(_at(date(2026, 1, 20))):
+        assert preventive.generate_preventive(_at(date(2026, 1, 20)), horizon_days=20) == 2
+        assert preventive.generate_preventive(_at(date(2026, 1, 20)), horizon_days=20) == 0
+
+    # Then the manager, the contact for every site and the one at the site were each told once
+    order = WorkOrder.objects.get(service_object=world.a.machine)
+    mails = list(OutboundEmail.objects.order_by("id").values_list("to", "subject", "body", "purpose"))
+    assert [m[0] for m in mails] == ["manager@example.com", "c@alpha.example", "bob@alpha.example"]
+    assert mails[0] == (
+        "manager@example.com",
+        "Service due: Quarterly service on Counter, window 28 January 2026 – 7 February 2026",  # noqa: RUF001
+        f"A service is due under contract {subscription.number}.\n\n"
+        "Service: Quarterly service\nEquipment: Counter\nSite: Alpha HQ\n"
+        f"Due on: 31 January 2026\nWindow: 28 January 2026 – 7 February 2026\nWork order: {order.number}",  # noqa: RUF001
+        "workorder.service_due",
+    )
+    assert mails[2][1:3] == mails[0][1:3]
+    with translation.override("fr"):  # the French catalogue's wording, with French dates
+        french = _("Service due: %(plan)s on %(object)s, window %(start)s – %(end)s") % {  # noqa: RUF001
+            "plan": "Quarterly service",
+            "object": "Counter",
+            "start": "28 janvier 2026",
+            "end": "7 février 2026",
+        }
+    assert mails[1][1] == french
+    assert AuditEvent.objects.filter(action="email.queue").count() == 3

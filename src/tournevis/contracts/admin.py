@@ -41,8 +41,13 @@ class SlaTargetInline(admin.TabularInline):
 
 
 class EscalationRuleInline(admin.TabularInline):
+    """Shown, not edited: the API validates rules, versions them and re-plans the open clocks."""
+
     model = EscalationRule
     extra = 0
+    max_num = 0
+    can_delete = False
+    readonly_fields = ("kind", "level", "offset_minutes", "action", "params", "version")
 
 
 @admin.register(SlaPolicy)
@@ -95,8 +100,16 @@ class ReminderSentAdmin(AuditedModelAdmin):
 
 @admin.register(EscalationRule)
 class EscalationRuleAdmin(AuditedModelAdmin):
+    """View only: rules are edited through /api/v1/sla-policies/{id}/escalation-rules (validated)."""
+
     list_display = ("policy", "kind", "level", "offset_minutes", "action")
     list_filter = ("kind", "action")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

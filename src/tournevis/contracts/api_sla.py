@@ -118,7 +118,7 @@ class PreviewOut(Schema):
                                 "onsite": "2026-03-09T11:00:00+01:00",
                                 "resolution": "2026-03-10T16:00:00+01:00",
                             }
-                        }
+                        },
                     }
                 },
             }

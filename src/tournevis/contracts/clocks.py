@@ -22,9 +22,10 @@ Decisions:
   ``breached_at`` = the deadline. A breach is final: later retargets are ignored, a later stop only
   records ``stopped_at``. ``remaining`` is ``target - consumed`` (zero or negative once breached).
 - Warnings and escalations are measured in consumed business time: a warning at share ``s`` fires
-  when ``consumed >= s * target``; an escalation level with ``offset`` fires when
-  ``consumed >= target + offset`` (negative offset = before the deadline), so neither fires while the
-  clock is paused or outside business hours.
+  when ``consumed >= s * target``, also once the clock has breached as long as it is not stopped
+  (a warning never sent before the breach is still sent, saying it is breached); an escalation level
+  with ``offset`` fires when ``consumed >= target + offset`` (negative offset = before the deadline),
+  so neither fires while the clock is paused or outside business hours.
 """
 
 from __future__ import annotations
@@ -192,9 +193,13 @@ def warning_at(calendar: Calendar, status: ClockStatus, share: float) -> datetim
 
 
 def warning_due(status: ClockStatus, share: float) -> bool:
-    """True when a clock still counting has consumed at least ``share`` of its target."""
+    """True when a clock still open (not stopped) has consumed at least ``share`` of its target.
+
+    A clock that breached before anyone looked at its warning point is still open, so its warning is
+    due too (the caller fires it once, saying it is breached); a stopped clock warns no more.
+    """
     _check_share(share)
-    if status.state not in (ClockState.RUNNING, ClockState.PAUSED):
+    if status.stopped_at is not None or status.state is ClockState.MET:
         return False
     return status.consumed >= status.target * share
 

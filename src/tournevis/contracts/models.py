@@ -295,6 +295,7 @@ class EscalationRule(models.Model):
     offset_minutes = models.IntegerField(_("offset from the deadline (business minutes)"))
     action = models.CharField(_("action"), max_length=20)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("escalation rule")
@@ -351,8 +352,11 @@ class SlaClock(models.Model):
             models.Index(fields=["subject_type", "subject_id"], name="contracts_clock_subject"),
         ]
         constraints = [
+            # one running clock per kind; the recurring update clock keeps its stopped cycles
             models.UniqueConstraint(
-                fields=["subject_type", "subject_id", "kind"], name="contracts_clock_once"
+                fields=["subject_type", "subject_id", "kind"],
+                condition=Q(stopped_at__isnull=True),
+                name="contracts_open_clock_once",
             )
         ]
 
@@ -381,17 +385,31 @@ class SlaClockEvent(models.Model):
 
 
 class SlaEscalation(models.Model):
-    """A warning (level 0) or escalation level fired for a clock; never fired twice."""
+    """A warning (level 0) or escalation level fired for a clock; never fired twice.
+
+    ``params`` is a copy of the rule's parameters when it fired. ``handled_at`` is set once the action
+    is done: at firing time for the warning and ``notify_manager`` (contracts sends the e-mail itself);
+    by the higher context that applies it (tickets: ``move_queue``, ``move_tier``, ``raise_priority``,
+    through ``sla_services.pending_actions`` and ``mark_handled``) for the others."""
 
     clock = models.ForeignKey(SlaClock, on_delete=models.CASCADE, related_name="escalations")
     level = models.PositiveSmallIntegerField()
     action = models.CharField(max_length=20)
+    params = models.JSONField(default=dict, blank=True)
     fired_at = models.DateTimeField()
+    handled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("SLA escalation fired")
         verbose_name_plural = _("SLA escalations fired")
         constraints = [models.UniqueConstraint(fields=["clock", "level"], name="contracts_escalation_once")]
+        indexes = [
+            models.Index(
+                fields=["action", "fired_at"],
+                condition=Q(handled_at__isnull=True),
+                name="contracts_escalation_pending",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.clock} L{self.level}"

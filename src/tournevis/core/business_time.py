@@ -80,10 +80,7 @@ def holiday_dates(country: str, subdivision: str | None, years: Iterable[int]) -
     subdiv = (subdivision or "").strip().upper() or None
     if subdiv and subdiv.startswith(f"{code}-"):
         subdiv = subdiv.split("-", 1)[1]
-    try:
-        known = holidays_lib.list_supported_countries()
-    except Exception:  # pragma: no cover - defensive: the package API changed
-        known = {}
+    known = _supported_countries()
     if code not in known:
         raise InvalidInput(
             gettext_noop("No public holidays are known for country “%(value)s”."),
@@ -91,8 +88,21 @@ def holiday_dates(country: str, subdivision: str | None, years: Iterable[int]) -
             value=country,
         )
     resolved = _resolve_subdivision(code, subdiv, known[code])
-    result = holidays_lib.country_holidays(code, subdiv=resolved, years=list(years))
-    return frozenset(result.keys())
+    return _holidays_of(code, resolved, tuple(sorted(set(years))))
+
+
+@lru_cache(maxsize=1)
+def _supported_countries() -> Mapping[str, Sequence[str]]:
+    try:
+        return dict(holidays_lib.list_supported_countries())
+    except Exception:  # pragma: no cover - defensive: the package API changed
+        return {}
+
+
+@lru_cache(maxsize=256)
+def _holidays_of(country: str, subdivision: str | None, years: tuple[int, ...]) -> frozenset[date]:
+    """The package's holidays (its data is static: computed once per country, subdivision and years)."""
+    return frozenset(holidays_lib.country_holidays(country, subdiv=subdivision, years=list(years)).keys())
 
 
 def _resolve_subdivision(country: str, subdiv: str | None, supported: Sequence[str]) -> str | None:

@@ -14,6 +14,7 @@ ADMIN = frozenset({Role.ADMIN})
 MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
 DESK = frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT})
 FIELD = frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT, Role.TECHNICIAN})
+CUSTOMERS = frozenset({Role.CUSTOMER})
 
 PERMISSIONS: dict[str, frozenset[Role]] = {
     # --- Back-office pages -----------------------------------------------------------------------
@@ -31,6 +32,19 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "page.calendars.edit": MANAGERS,
     "page.calendars.preview": MANAGERS,
     "page.sla.at_risk": ALL,
+    # Tickets (a customer user: its own customer's tickets, public messages only; a technician: the
+    # tickets assigned to them — tickets.access)
+    "page.tickets.list": ALL,
+    "page.tickets.rows": ALL,
+    "page.tickets.detail": ALL,
+    "page.tickets.thread": ALL,
+    "page.tickets.attachment": ALL,
+    "page.tickets.reply": ALL,
+    "page.tickets.transition": FIELD,
+    "page.tickets.assign": DESK,
+    "page.tickets.update": DESK,
+    "page.tickets.phone": DESK,
+    "page.tickets.new": CUSTOMERS,
     "page.admin": ADMIN,
     # --- API: identity ---------------------------------------------------------------------------
     "api.me": ALL,
@@ -96,9 +110,58 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "api.sla_policies.create": MANAGERS,
     "api.sla_policies.update": MANAGERS,
     "api.sla_policies.delete": MANAGERS,
+    "api.sla_policies.escalations.list": STAFF,
+    "api.sla_policies.escalations.get": STAFF,
+    "api.sla_policies.escalations.create": MANAGERS,
+    "api.sla_policies.escalations.update": MANAGERS,
+    "api.sla_policies.escalations.delete": MANAGERS,
     "api.sla.at_risk": ALL,  # a customer user: its own contracts' clocks only
     "api.sla.clocks": STAFF,
     "api.sla.preview": ALL,  # with "contract": a customer user's own contracts only (422 naming contract)
+    # --- API: telemetry (devices, alert rules, readings, episodes) -------------------------------
+    "api.devices.list": STAFF,
+    "api.devices.get": STAFF,
+    "api.devices.create": MANAGERS,
+    "api.devices.update": MANAGERS,
+    "api.devices.delete": MANAGERS,
+    "api.alert_rules.list": STAFF,
+    "api.alert_rules.get": STAFF,
+    "api.alert_rules.create": MANAGERS,
+    "api.alert_rules.update": MANAGERS,
+    "api.alert_rules.delete": MANAGERS,
+    "api.objects.readings": ALL,  # a customer user: its own objects only (404 otherwise)
+    "api.episodes.list": STAFF,
+    # --- API: tickets (a customer user: its own customer's tickets, public messages only;
+    #     a technician: the tickets assigned to them) -----------------------------------------------
+    "api.tickets.list": ALL,
+    "api.tickets.create": ALL,
+    "api.tickets.get": ALL,
+    "api.tickets.update": DESK,
+    "api.tickets.transition": FIELD,
+    "api.tickets.assign": DESK,
+    "api.tickets.messages.list": ALL,
+    "api.tickets.messages.create": ALL,
+    "api.tickets.files.create": ALL,
+    "api.tickets.timeline": STAFF,
+    "api.tickets.merge": DESK,
+    "api.tickets.split": DESK,
+    "api.tickets.link": DESK,
+    "api.tickets.caller": DESK,
+    "api.tickets.queues": STAFF,
+    "api.tickets.queues.create": MANAGERS,
+    "api.tickets.queues.update": MANAGERS,
+    "api.tickets.bug": DESK,
+    "api.agents.list": STAFF,
+    "api.agents.get": STAFF,
+    "api.agents.update": MANAGERS,
+    "api.triage_rules.list": STAFF,
+    "api.triage_rules.get": STAFF,
+    "api.triage_rules.test": STAFF,
+    "api.triage_rules.create": MANAGERS,
+    "api.triage_rules.update": MANAGERS,
+    "api.triage_rules.delete": MANAGERS,
+    # The bug tracker, not a user: authenticated by the HMAC signature of the body (tickets.api_admin)
+    "api.bug_tracker.events": frozenset(),
 }
 
 assert all(roles <= ALL for roles in PERMISSIONS.values())

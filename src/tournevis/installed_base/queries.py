@@ -119,7 +119,8 @@ def search(actor: Actor, query: str, *, limit: int = 20) -> SearchResults:
     by_id = ServiceObject.objects.select_related(*_RELATED).in_bulk(ids)
     objects = [by_id[pk] for pk in ids if pk in by_id]
     sites = list(
-        visible_sites(actor).filter(Q(name__icontains=term) | Q(city__icontains=term) | Q(code__iexact=term))
+        visible_sites(actor)
+        .filter(Q(name__icontains=term) | Q(city__icontains=term) | Q(code__iexact=term))
         .order_by("name", "id")[:limit]
     )
     customers = list(visible_customers(actor).filter(name__icontains=term).order_by("name", "id")[:limit])
@@ -141,8 +142,9 @@ def moment_for(as_of: date | datetime | None, tz_name: str, now: datetime) -> da
 def attributes_as_of(obj: ServiceObject, moment: datetime) -> dict[str, domain.Dated]:
     records = [
         domain.Dated(key=a.key, value=a.value, valid_from=a.valid_from, seq=a.pk)
-        for a in Attribute.objects.filter(service_object=obj, valid_from__lte=moment)
-        .order_by("key", "valid_from", "id")
+        for a in Attribute.objects.filter(service_object=obj, valid_from__lte=moment).order_by(
+            "key", "valid_from", "id"
+        )
     ]
     return domain.as_of(records, moment)
 
@@ -153,4 +155,3 @@ def attribute_history(obj: ServiceObject) -> QuerySet[Attribute]:
 
 def history(obj: ServiceObject, *, limit: int = 200) -> list[HistoryEntry]:
     return list(HistoryEntry.objects.filter(service_object=obj).order_by("-at", "-id")[:limit])
-

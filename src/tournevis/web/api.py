@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.responses import NinjaJSONEncoder
 
 from tournevis.contracts.api import router as contracts_router
+from tournevis.contracts.api_escalations import router as escalations_router
 from tournevis.contracts.api_preventive import router as preventive_router
 from tournevis.contracts.api_sla import router as sla_router
 from tournevis.contracts.api_tiers import router as contract_tiers_router
@@ -21,6 +22,9 @@ from tournevis.identity.api import BearerTokenAuth, SessionActorAuth
 from tournevis.identity.api import router as identity_router
 from tournevis.identity.problems import problem_body, problem_response
 from tournevis.installed_base.api import router as installed_base_router
+from tournevis.telemetry.api import router as telemetry_router
+from tournevis.tickets.api import router as tickets_router
+from tournevis.tickets.api_admin import router as tickets_admin_router
 
 api = NinjaAPI(
     title="Tournevis API",
@@ -38,8 +42,12 @@ api.add_router("/", customers_router)
 api.add_router("/", installed_base_router)
 api.add_router("/", contracts_router)
 api.add_router("/", contract_tiers_router)
+api.add_router("/", escalations_router)
 api.add_router("/", sla_router)
 api.add_router("/", preventive_router)
+api.add_router("/", telemetry_router)
+api.add_router("/", tickets_admin_router)  # first: it serves /tickets/queues (list and create)
+api.add_router("/", tickets_router)
 
 
 def _field_of(location: tuple[object, ...] | list[object]) -> str:
@@ -60,13 +68,19 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
     errors = []
     for error in exc.errors:
         field = _field_of(error.get("loc", ()))
-        if tuple(error.get("loc", ()))[:1] == ("body",) and len(error["loc"]) == 2 and (
-            error.get("type") in _WHOLE_BODY_ERRORS
+        if (
+            tuple(error.get("loc", ()))[:1] == ("body",)
+            and len(error["loc"]) == 2
+            and (error.get("type") in _WHOLE_BODY_ERRORS)
         ):
             field = "body"  # no body, or not a JSON object
         if error.get("type") == "json_invalid":
-            return problem_response(400, _("Malformed JSON"), _("The request body is not valid JSON."),
-                                    [{"field": "body", "message": str(error.get("msg", ""))}])
+            return problem_response(
+                400,
+                _("Malformed JSON"),
+                _("The request body is not valid JSON."),
+                [{"field": "body", "message": str(error.get("msg", ""))}],
+            )
         errors.append({"field": field, "message": str(error.get("msg", ""))})
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem_response(422, _("Invalid input"), detail, errors)
@@ -103,5 +117,9 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    return problem_response(413, _("Payload too large"), _("The request body exceeds the 1 MiB limit."),
-                            [{"field": "body", "message": _("The request body exceeds the 1 MiB limit.")}])
+    return problem_response(
+        413,
+        _("Payload too large"),
+        _("The request body exceeds the 1 MiB limit."),
+        [{"field": "body", "message": _("The request body exceeds the 1 MiB limit.")}],
+    )

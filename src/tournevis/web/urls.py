@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tournevis.web import auth_views, contract_views, views
+from tournevis.web import auth_views, contract_views, ticket_views, views
 
 app_name = "web"
 
@@ -19,6 +19,21 @@ urlpatterns = [
     path("calendars/<int:pk>/", contract_views.calendar, name="calendar"),
     path("calendars/<int:pk>/edit/", contract_views.calendar_edit, name="calendar_edit"),
     path("calendars/<int:pk>/preview/", contract_views.calendar_preview, name="calendar_preview"),
+    path("tickets/", ticket_views.inbox, name="tickets"),
+    path("tickets/rows/", ticket_views.inbox_rows, name="ticket_rows"),
+    path("tickets/new/", ticket_views.new_ticket, name="ticket_new"),
+    path("tickets/phone/", ticket_views.phone, name="ticket_phone"),
+    path("tickets/<int:pk>/", ticket_views.ticket, name="ticket"),
+    path("tickets/<int:pk>/thread/", ticket_views.ticket_thread, name="ticket_thread"),
+    path("tickets/<int:pk>/reply/", ticket_views.ticket_reply, name="ticket_reply"),
+    path("tickets/<int:pk>/transition/", ticket_views.ticket_transition, name="ticket_transition"),
+    path("tickets/<int:pk>/assign/", ticket_views.ticket_assign, name="ticket_assign"),
+    path("tickets/<int:pk>/update/", ticket_views.ticket_update, name="ticket_update"),
+    path(
+        "tickets/<int:pk>/attachments/<int:attachment_id>/",
+        ticket_views.ticket_attachment,
+        name="ticket_attachment",
+    ),
 ]
 
 # Sign-in pages keep Django's URL names (no namespace) so contrib.auth finds them.

@@ -38,6 +38,7 @@ from tournevis.identity.guard import page
 from tournevis.installed_base import queries
 from tournevis.installed_base.access import access_object, visible_objects
 from tournevis.installed_base.domain import ObjectStatus
+from tournevis.telemetry import queries as telemetry_queries
 from tournevis.web import contract_labels, timeline
 
 F = TypeVar("F", bound=Callable[..., HttpResponse])
@@ -194,6 +195,7 @@ def service_object(request: HttpRequest, pk: int) -> HttpResponse:
     as_of, as_of_error = _as_of(request.GET.get("as_of", "").strip(), today)
     moment = queries.moment_for(as_of, obj.site.timezone, now)
     context = {
+        "telemetry_charts": telemetry_queries.charts_for_object(obj.pk, now=now),
         "object": obj,
         "ancestors": queries.ancestors(obj),
         "as_of": as_of,

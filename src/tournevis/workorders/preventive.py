@@ -13,6 +13,12 @@ For each active plan of an active contract, in one transaction per plan (the pla
 
 Each work order is created ``ready`` with the plan's tolerance as its window and one audit event.
 Numbers: ``WO-YYYY-NNNNNN`` by year of creation; one worker runs the tick.
+
+Under a **subscription** contract (the customer pays per service, so is told when one is due), each
+work order created also queues, in the same transaction, a "service due" e-mail to the contract's
+account manager (if active with an address) and to every contact of the customer who wants e-mail
+notices and has an address, at the work order's site or at no particular site — each in the
+recipient's language. Notices go with the creation, so running twice sends nothing twice.
 """
 
 from __future__ import annotations
@@ -22,14 +28,20 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
 
 from tournevis.contracts import preventive, queries
+from tournevis.contracts.domain import ContractType
 from tournevis.contracts.domain import Status as ContractStatus
 from tournevis.contracts.models import Contract, PreventivePlan
 from tournevis.core import audit
 from tournevis.core.actor import Actor
+from tournevis.customers.models import Contact
 from tournevis.installed_base.domain import ObjectStatus
 from tournevis.installed_base.models import Attribute, ServiceObject
+from tournevis.notifications.services import queue_email
 from tournevis.workorders import domain
 from tournevis.workorders.domain import Kind, Status
 from tournevis.workorders.models import WorkOrder
@@ -72,6 +84,61 @@ def _objects(plan: PreventivePlan, contract: Contract, today: date) -> list[Serv
     return [o for o in covered if o.status == ObjectStatus.ACTIVE]
 
 
+def _recipients(contract: Contract, site_id: int) -> list[tuple[str, str]]:
+    """(address, language) of who is told a service is due at ``site_id``, manager first."""
+    out: list[tuple[str, str]] = []
+    manager = contract.account_manager
+    if manager is not None and manager.is_active and manager.email:
+        out.append((manager.email, manager.language or "en"))
+    contacts = (
+        Contact.objects.filter(customer_id=contract.customer_id, notify_by_email=True)
+        .filter(Q(site_id=site_id) | Q(site__isnull=True))
+        .exclude(email="")
+        .order_by("name", "id")
+    )
+    out += [(c.email, c.language or "en") for c in contacts]
+    return out
+
+
+def _service_due(
+    order: WorkOrder, plan: PreventivePlan, obj: ServiceObject, days: tuple[date, date, date], language: str
+) -> tuple[str, str]:
+    """Subject and body of the notice in ``language``; ``days``: the due date, window start and end."""
+    due, start, end = days
+    with translation.override(language):
+        params = {
+            "plan": plan.name,
+            "object": obj.name,
+            "site": obj.site.name,
+            "start": formats.date_format(start, "DATE_FORMAT"),
+            "end": formats.date_format(end, "DATE_FORMAT"),
+            "due": formats.date_format(due, "DATE_FORMAT"),
+            "number": order.number,
+            "contract": plan.contract.number,
+        }
+        subject = _("Service due: %(plan)s on %(object)s, window %(start)s – %(end)s") % params  # noqa: RUF001
+        body = (
+            _(
+                "A service is due under contract %(contract)s.\n\n"
+                "Service: %(plan)s\nEquipment: %(object)s\nSite: %(site)s\n"
+                "Due on: %(due)s\nWindow: %(start)s – %(end)s\nWork order: %(number)s"  # noqa: RUF001
+            )
+            % params
+        )
+    return subject, body
+
+
+def _notify_due(
+    order: WorkOrder, plan: PreventivePlan, obj: ServiceObject, days: tuple[date, date, date]
+) -> int:
+    """Queue the "service due" e-mails of a subscription's new work order; how many."""
+    recipients = _recipients(plan.contract, order.site_id)
+    for address, language in recipients:
+        subject, body = _service_due(order, plan, obj, days, language)
+        queue_email(ACTOR, to=address, subject=subject, body=body, purpose="workorder.service_due")
+    return len(recipients)
+
+
 def _last_sequence(year: int) -> int:
     prefix = domain.format_number(year, 0)[:-6]
     numbers = WorkOrder.objects.filter(number__startswith=prefix).values_list("number", flat=True)
@@ -82,7 +149,7 @@ def _last_sequence(year: int) -> int:
 def generate_for_plan(plan_id: int, now: datetime, horizon_days: int) -> int:
     plan = (
         PreventivePlan.objects.select_for_update(of=("self",))
-        .select_related("contract__customer")
+        .select_related("contract__customer", "contract__account_manager")
         .filter(pk=plan_id, active=True, contract__status=ContractStatus.ACTIVE)
         .first()
     )
@@ -126,6 +193,8 @@ def generate_for_plan(plan_id: int, now: datetime, horizon_days: int) -> int:
                 updated_at=now,
             )
             audit.record(ACTOR, "workorder.generate", order, after=audit.snapshot(order))
+            if contract.type == ContractType.SUBSCRIPTION:
+                _notify_due(order, plan, obj, (occurrence.due, start, end))
             created += 1
     return created
 

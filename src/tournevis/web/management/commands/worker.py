@@ -1,6 +1,6 @@
 """tournevis worker: the periodic tick (deliver the outbox, purge login failures and old idempotency keys,
-renew or expire contracts and queue their reminders, fire SLA escalations, generate preventive work
-orders).
+renew or expire contracts and queue their reminders, fire SLA escalations and apply their actions to
+tickets, store bug-tracker links, flag overdue customer updates, generate preventive work orders).
 
 Queued django-tasks run in ``tournevis db_worker``; this loop does the time-driven work.
 """
@@ -21,6 +21,7 @@ from tournevis.contracts import sla_services
 from tournevis.core import clock, idempotency
 from tournevis.identity import throttle
 from tournevis.notifications import services as notifications
+from tournevis.tickets import tasks as tickets_tasks
 from tournevis.workorders import preventive
 
 logger = logging.getLogger(__name__)
@@ -40,8 +41,9 @@ def _steps() -> list[tuple[str, Callable[[], dict[str, int]]]]:
         ),
         ("contracts", lambda: contracts.tick(clock.now(), notifications.queue_email)),
         ("sla", lambda: sla_services.tick(clock.now(), notifications.queue_email)),
+        ("tickets", lambda: tickets_tasks.tick(clock.now())),
         ("preventive", lambda: preventive.tick(clock.now())),
-        ("outbox", lambda: {"emails_sent": notifications.deliver_pending()}),
+        ("outbox", notifications.deliver_outbox),
     ]
 
 
