@@ -16,7 +16,9 @@ many minutes on SQLite. The loader instead:
   instead of one per row; the history of each machine (created, firmware, counters, status) is
   written as the services would have written it, dated when it happened;
 - creates the demo users through ``identity.services`` (a handful of rows: password validation,
-  hashing and their own audit events are worth it).
+  hashing and their own audit events are worth it);
+- with ``service_desk=True`` (the ``demo load`` command), writes calendars, SLA tiers, contracts,
+  agents, triage rules and tickets through their services (``service_desk.py``: a few hundred rows).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from tournevis.customers.models import Contact, Customer, Site
 from tournevis.demo import catalogue
 from tournevis.demo.logins import ensure_users
 from tournevis.demo.plan import SIZES, Plan, Size, make_plan
+from tournevis.demo.service_desk import load_service_desk
 from tournevis.demo.trees import SerialMint, site_tree
 from tournevis.installed_base import domain
 from tournevis.installed_base.models import Attribute, Category, EquipmentModel, HistoryEntry, ServiceObject
@@ -89,22 +92,28 @@ def _catalogue() -> tuple[dict[str, Category], list[EquipmentModel]]:
     """Categories and models, reusing the ones already in the database (matched by code / name)."""
     existing = {c.code: c for c in Category.objects.all()}
     new = [
-        Category(code=clean_text(spec.code, "code", max_length=50, required=True),
-                 name_en=clean_text(spec.name_en, "name_en", max_length=100, required=True),
-                 name_fr=clean_text(spec.name_fr, "name_fr", max_length=100, required=True))
-        for spec in catalogue.CATEGORIES if spec.code not in existing
+        Category(
+            code=clean_text(spec.code, "code", max_length=50, required=True),
+            name_en=clean_text(spec.name_en, "name_en", max_length=100, required=True),
+            name_fr=clean_text(spec.name_fr, "name_fr", max_length=100, required=True),
+        )
+        for spec in catalogue.CATEGORIES
+        if spec.code not in existing
     ]
     Category.objects.bulk_create(new)
     categories = {c.code: c for c in Category.objects.filter(code__in=[s.code for s in catalogue.CATEGORIES])}
     known = {(m.manufacturer, m.name): m for m in EquipmentModel.objects.all()}
-    EquipmentModel.objects.bulk_create([
-        EquipmentModel(
-            manufacturer=clean_text(spec.manufacturer, "manufacturer", max_length=100, required=True),
-            name=clean_text(spec.name, "name", max_length=100, required=True),
-            category=categories[spec.category],
-        )
-        for spec in catalogue.MODELS if (spec.manufacturer, spec.name) not in known
-    ])
+    EquipmentModel.objects.bulk_create(
+        [
+            EquipmentModel(
+                manufacturer=clean_text(spec.manufacturer, "manufacturer", max_length=100, required=True),
+                name=clean_text(spec.name, "name", max_length=100, required=True),
+                category=categories[spec.category],
+            )
+            for spec in catalogue.MODELS
+            if (spec.manufacturer, spec.name) not in known
+        ]
+    )
     known = {(m.manufacturer, m.name): m for m in EquipmentModel.objects.all()}
     return categories, [known[(spec.manufacturer, spec.name)] for spec in catalogue.MODELS]
 
@@ -129,9 +138,14 @@ class _Writer:
         self.objects, self.attributes, self.history = [], [], []
 
 
-def _write_objects(plan: Plan, sites: list[Site], customers: list[Customer],
-                   categories: dict[str, Category], equipment: list[EquipmentModel],
-                   progress: Progress) -> dict[str, int]:
+def _write_objects(
+    plan: Plan,
+    sites: list[Site],
+    customers: list[Customer],
+    categories: dict[str, Category],
+    equipment: list[EquipmentModel],
+    progress: Progress,
+) -> dict[str, int]:
     ids = iter(reserve_ids(ServiceObject, plan.size.objects))
     mint = SerialMint(plan.seed)
     writer = _Writer(clock.now())
@@ -146,25 +160,49 @@ def _write_objects(plan: Plan, sites: list[Site], customers: list[Customer],
             pks.append(pk)
             category = categories[node.category] if node.category else None
             model = equipment[node.model] if node.model is not None else None
-            writer.objects.append(ServiceObject(
-                id=pk, site_id=site.pk, parent_id=pks[node.parent] if node.parent is not None else None,
-                path=path, depth=domain.depth_of(path),
-                name=clean_text(node.name, "name", max_length=200, required=True),
-                category=category, equipment_model=model, serial_number=node.serial,
-                install_date=node.install_date, warranty_end=node.warranty_end,
-                owner_id=customers[node.owner].pk,
-                manager_id=customers[node.manager].pk if node.manager is not None else None,
-                status=node.status, version=1, created_at=writer.now, updated_at=writer.now,
-            ))
+            writer.objects.append(
+                ServiceObject(
+                    id=pk,
+                    site_id=site.pk,
+                    parent_id=pks[node.parent] if node.parent is not None else None,
+                    path=path,
+                    depth=domain.depth_of(path),
+                    name=clean_text(node.name, "name", max_length=200, required=True),
+                    category=category,
+                    equipment_model=model,
+                    serial_number=node.serial,
+                    install_date=node.install_date,
+                    warranty_end=node.warranty_end,
+                    owner_id=customers[node.owner].pk,
+                    manager_id=customers[node.manager].pk if node.manager is not None else None,
+                    status=node.status,
+                    version=1,
+                    created_at=writer.now,
+                    updated_at=writer.now,
+                )
+            )
             for key, value, valid_from in node.attributes:
-                writer.attributes.append(Attribute(
-                    service_object_id=pk, key=key, value=value, valid_from=valid_from,
-                    recorded_at=valid_from, recorded_by=ACTOR.label,
-                ))
+                writer.attributes.append(
+                    Attribute(
+                        service_object_id=pk,
+                        key=key,
+                        value=value,
+                        valid_from=valid_from,
+                        recorded_at=valid_from,
+                        recorded_by=ACTOR.label,
+                    )
+                )
             for at, kind, data in node.history:
-                writer.history.append(HistoryEntry(
-                    service_object_id=pk, at=at, kind=kind, summary="", data=data, actor_label=ACTOR.label,
-                ))
+                writer.history.append(
+                    HistoryEntry(
+                        service_object_id=pk,
+                        at=at,
+                        kind=kind,
+                        summary="",
+                        data=data,
+                        actor_label=ACTOR.label,
+                    )
+                )
         done += len(pks)
         if len(writer.objects) >= CHUNK:
             writer.flush()
@@ -198,8 +236,10 @@ def load(
     seed: int = 1,
     progress: Progress = _quiet,
     today: date | None = None,
+    service_desk: bool = False,
 ) -> LoadReport:
-    """Load the demo network into an empty database (no customers yet); Conflict otherwise."""
+    """Load the demo network into an empty database (no customers yet); Conflict otherwise.
+    ``service_desk``: also calendars, SLA tiers, contracts, agents and tickets (``service_desk.py``)."""
     started = time_module.perf_counter()
     spec = resolve_size(size)
     plan = make_plan(spec, seed, today or clock.now().date())
@@ -213,14 +253,23 @@ def load(
             [Customer(**c.fields, created_at=now, updated_at=now) for c in plan.customers], batch_size=500
         )
         sites = Site.objects.bulk_create(
-            [Site(customer_id=customers[s.customer].pk, **s.fields, created_at=now, updated_at=now)
-             for s in plan.sites],
+            [
+                Site(customer_id=customers[s.customer].pk, **s.fields, created_at=now, updated_at=now)
+                for s in plan.sites
+            ],
             batch_size=500,
         )
         Contact.objects.bulk_create(
-            [Contact(customer_id=customers[c.customer].pk,
-                     site_id=sites[c.site].pk if c.site is not None else None,
-                     **c.fields, created_at=now, updated_at=now) for c in plan.contacts],
+            [
+                Contact(
+                    customer_id=customers[c.customer].pk,
+                    site_id=sites[c.site].pk if c.site is not None else None,
+                    **c.fields,
+                    created_at=now,
+                    updated_at=now,
+                )
+                for c in plan.contacts
+            ],
             batch_size=500,
         )
         progress("customers", len(customers), len(customers))
@@ -229,8 +278,15 @@ def load(
         bank = next((c for c in plan.customers if c.kind == "bank"), plan.customers[0])
         users = ensure_users(ACTOR, customers[bank.index])
         counts["users"] = len(users)
-        audit.record(ACTOR, "demo.load", object_type="demo.load", object_id=seed,
-                     after={"size": spec.name, "seed": seed, "today": plan.today.isoformat(), **counts})
+        if service_desk:
+            counts |= load_service_desk(plan, customers, ACTOR, progress)
+        audit.record(
+            ACTOR,
+            "demo.load",
+            object_type="demo.load",
+            object_id=seed,
+            after={"size": spec.name, "seed": seed, "today": plan.today.isoformat(), **counts},
+        )
     _analyze()
     return LoadReport(spec.name, seed, counts, time_module.perf_counter() - started)
 

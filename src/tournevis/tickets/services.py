@@ -44,6 +44,10 @@ logger = logging.getLogger(__name__)
 SUBJECT = "ticket"
 SNAPSHOT = ("status", "priority", "category", "queue", "assignee", "contract", "bug_state", "version")
 PAUSED_WHILE = frozenset({domain.Status.RESOLVED.value})
+# Status changes the customer hears of (besides resolution, and work starting on the ticket)
+TOLD_TO_CUSTOMER = frozenset(
+    {domain.Status.WAITING_CUSTOMER, domain.Status.WAITING_PARTS, domain.Status.CLOSED}
+)
 # An assignment moves these to "assigned"; a ticket being worked keeps its status
 UNASSIGNED_STATUSES = frozenset({domain.Status.NEW, domain.Status.TRIAGED, domain.Status.REOPENED})
 
@@ -338,7 +342,9 @@ def transition(
     save_ticket(actor, ticket, before, "ticket.transition", at)
     if ticket.status == domain.Status.RESOLVED:
         notify.customer(ticket, "resolved", at=at)
-    elif ticket.status == domain.Status.WAITING_CUSTOMER:
+    elif ticket.status in TOLD_TO_CUSTOMER or (
+        ticket.status == domain.Status.IN_PROGRESS and before["status"] in UNASSIGNED_STATUSES | {"assigned"}
+    ):
         notify.customer(ticket, "status", at=at)
     return ticket
 

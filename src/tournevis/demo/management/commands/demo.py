@@ -32,6 +32,7 @@ PHASES = {
     "plan": "Drawing the network",
     "customers": "Customers, sites, contacts",
     "objects": "Service objects",
+    "service_desk": "Service desk: contracts, agents, tickets",
 }
 
 
@@ -41,11 +42,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         load = sub.add_parser("load", help="Load a deterministic demo network into an empty database.")
-        load.add_argument("--size", choices=list(SIZES), default="small",
-                          help="small: 20 customers, 100 sites, 2,000 objects; large: 100,000 objects.")
+        load.add_argument(
+            "--size",
+            choices=list(SIZES),
+            default="small",
+            help="small: 20 customers, 100 sites, 2,000 objects; large: 100,000 objects.",
+        )
         load.add_argument("--seed", type=int, default=1, help="Same seed, same network (default 1).")
-        load.add_argument("--if-empty", action="store_true",
-                          help="Do nothing (and succeed) when the database already has customers.")
+        load.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing (and succeed) when the database already has customers.",
+        )
         load.add_argument("--no-progress", action="store_true", help="No progress bar.")
         sub.add_parser("logins", help="Show the demo users and their password (TOURNEVIS_DEV=1 only).")
 
@@ -66,8 +74,14 @@ class Command(BaseCommand):
         show = not options["no_progress"] and options["verbosity"] > 0
         console = Console(file=sys.stderr)
         bar = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), TimeRemainingColumn(), console=console, disable=not show, transient=False,
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            disable=not show,
+            transient=False,
         )
         tasks: dict[str, Any] = {}
 
@@ -78,7 +92,9 @@ class Command(BaseCommand):
 
         try:
             with bar:
-                report = loader.load(size=options["size"], seed=options["seed"], progress=progress)
+                report = loader.load(
+                    size=options["size"], seed=options["seed"], progress=progress, service_desk=True
+                )
         except DomainError as exc:
             raise CommandError(exc.message) from None
         counts = ", ".join(f"{v:,} {k}" for k, v in report.counts.items())
@@ -89,8 +105,10 @@ class Command(BaseCommand):
         if settings.DEV:
             self.stdout.write("demo: `tournevis demo logins` shows the demo users and their password.")
         else:
-            self.stdout.write("demo: demo users have no password outside development; "
-                              "set one with `tournevis changepassword <username>`.")
+            self.stdout.write(
+                "demo: demo users have no password outside development; "
+                "set one with `tournevis changepassword <username>`."
+            )
 
     def _logins(self) -> None:
         if not settings.DEV:
