@@ -96,13 +96,8 @@ def _store_attachments(
 def _entitlement(ticket: Ticket, at: datetime) -> Entitlement | None:
     if ticket.service_object is None and ticket.site is None:
         return None
-    category_id = None
     return entitlement(
-        service_object=ticket.service_object,
-        site=ticket.site,
-        at=at,
-        priority=ticket.priority,
-        category_id=category_id,
+        service_object=ticket.service_object, site=ticket.site, at=at, priority=ticket.priority
     )
 
 
