@@ -16,11 +16,12 @@ from tests.web.test_pages import client_for, french_catalogue  # noqa: F401 (a f
 from tournevis.core import clock
 from tournevis.core.models import AuditEvent
 from tournevis.customers import services as customer_services
+from tournevis.customers.models import Contact
 from tournevis.identity.domain import Role
 from tournevis.identity.services import actor_for
 from tournevis.tickets import services
 from tournevis.tickets.attachments import NewAttachment
-from tournevis.tickets.models import Event, Message, Ticket
+from tournevis.tickets.models import Event, Link, Message, Ticket
 
 HALF_PAST = MONDAY_10 + timedelta(minutes=30)  # 10:30 in Paris, response due at 11:00
 
@@ -422,6 +423,226 @@ def test_priority_and_queue_change_and_a_bad_queue_changes_nothing(world: World)
     assert _snapshot(ticket) == before
 
 
+# --- Merge, split, link ----------------------------------------------------------------------------
+
+
+def _relations_state() -> tuple[object, ...]:
+    return (
+        list(
+            Ticket.objects.order_by("id").values_list("number", "status", "merged_into_id", "split_from_id")
+        ),
+        list(Message.objects.order_by("id").values_list("id", "ticket_id")),
+        list(Link.objects.values_list("source_id", "target_id", "kind")),
+        Event.objects.count(),
+        AuditEvent.objects.count(),
+    )
+
+
+def test_the_desk_sees_the_merge_split_and_link_forms_and_customers_do_not(world: World) -> None:
+    ticket = _ticket(world)
+    with clock.frozen(MONDAY_10 + timedelta(minutes=5)):
+        services.add_message(
+            actor_for(world.staff[Role.AGENT]), ticket.pk, body="Second problem", public=False
+        )
+    page = document(client_for("agent-user").get(f"/tickets/{ticket.pk}/"))
+    assert [
+        attribute(find(page, "form", id=f"{name}-form"), "action") for name in ("merge", "split", "link")
+    ] == [
+        f"/tickets/{ticket.pk}/merge/",
+        f"/tickets/{ticket.pk}/split/",
+        f"/tickets/{ticket.pk}/link/",
+    ]
+    assert [
+        text(label) for label in find_all(find(page, "form", id="split-form"), "label", data_message_id=None)
+    ] == [
+        "c@alpha.example 09/03/2026 09:00 Jams every 20 notes",
+        "agent-user 09/03/2026 09:05 Second problem",
+    ]
+    assert [
+        attribute(i, "value") for i in find_all(find(page, "form", id="split-form"), "input", type="checkbox")
+    ] == [str(m.pk) for m in Message.objects.filter(ticket=ticket).order_by("id")]
+    assert [
+        (attribute(o, "value"), text(o)) for o in find_all(find(page, "select", name="kind"), "option")
+    ] == [
+        ("related", "Related to"),
+        ("duplicate", "Duplicate of"),
+        ("caused_by", "Caused by"),
+    ]
+    for username in ("alpha-user", "technician-user"):
+        services.assign(SYSTEM, ticket.pk, user_id=world.staff[Role.TECHNICIAN].pk)
+        other = document(client_for(username).get(f"/tickets/{ticket.pk}/"))
+        assert [find_all(other, "form", id=f"{name}-form") for name in ("merge", "split", "link")] == [
+            [],
+            [],
+            [],
+        ]
+
+
+def test_merge_by_number_moves_the_thread_and_redirects_to_the_target(world: World) -> None:
+    duplicate = _ticket(world)
+    services.add_message(
+        actor_for(world.staff[Role.AGENT]), duplicate.pk, body="Same as the other", public=False
+    )
+    target = _ticket(world, title="Counter down", description="Counter stopped")
+    response = client_for("agent-user").post(
+        f"/tickets/{duplicate.pk}/merge/", {"into_number": " t-2026-000002 "}
+    )
+    assert (response.status_code, response["Location"]) == (302, f"/tickets/{target.pk}/")
+    duplicate.refresh_from_db()
+    assert (duplicate.status, duplicate.merged_into_id) == ("closed", target.pk)
+    assert list(Message.objects.filter(ticket=target).order_by("id").values_list("body", flat=True)) == [
+        "Jams every 20 notes",
+        "Same as the other",
+        "Counter stopped",
+    ]
+    assert Message.objects.filter(ticket=duplicate).count() == 0
+    page = document(client_for("agent-user").get(f"/tickets/{duplicate.pk}/"))
+    assert text(find(page, "li", data_relation="merged_into")) == "Merged into T-2026-000002"
+    assert find_all(page, "form", id="merge-form") == []
+
+
+def test_a_bad_merge_target_re_renders_with_the_field_error_and_changes_nothing(world: World) -> None:
+    ticket = _ticket(world)
+    _ticket(world, title="Printer offline", service_object_id=None, contact_id=None, site_id=world.b.site.pk)
+    agent = client_for("agent-user")
+    before = _relations_state()
+    for number, message in (
+        ("T-2026-000099", "No ticket T-2026-000099."),
+        ("", "Enter a ticket number."),
+        ("T-2026-000001", "A ticket cannot be merged into itself."),
+        ("T-2026-000002", "Only tickets of the same customer can be merged."),
+    ):
+        bad = agent.post(f"/tickets/{ticket.pk}/merge/", {"into_number": number})
+        assert bad.status_code == 422
+        page = document(bad)
+        assert text(find(page, "p", id="error-into_number")) == message
+        assert attribute(find(page, "input", name="into_number"), "value") == number
+    assert _relations_state() == before
+
+
+def test_split_moves_the_chosen_message_to_a_new_ticket(world: World) -> None:
+    ticket = _ticket(world)
+    agent_actor = actor_for(world.staff[Role.AGENT])
+    moved = services.add_message(agent_actor, ticket.pk, body="Also the printer is down", public=False)
+    services.add_message(agent_actor, ticket.pk, body="Looking at the counter", public=False)
+    agent = client_for("agent-user")
+    response = agent.post(
+        f"/tickets/{ticket.pk}/split/", {"message_ids": [str(moved.pk)], "title": "Printer down"}
+    )
+    created = Ticket.objects.get(title="Printer down")
+    assert (response.status_code, response["Location"]) == (302, f"/tickets/{created.pk}/")
+    assert (created.number, created.split_from_id, created.customer_id, created.priority) == (
+        "T-2026-000002",
+        ticket.pk,
+        world.a.customer.pk,
+        "P2",
+    )
+    assert list(Message.objects.filter(ticket=created).values_list("body", flat=True)) == [
+        "Also the printer is down"
+    ]
+    assert list(Message.objects.filter(ticket=ticket).order_by("id").values_list("body", flat=True)) == [
+        "Jams every 20 notes",
+        "Looking at the counter",
+    ]
+    assert Event.objects.get(ticket=ticket, kind="split").data == {
+        "into": "T-2026-000002",
+        "messages": [moved.pk],
+    }
+
+
+def test_a_bad_split_re_renders_with_the_field_error_and_changes_nothing(world: World) -> None:
+    ticket = _ticket(world)
+    second = services.add_message(actor_for(world.staff[Role.AGENT]), ticket.pk, body="More", public=False)
+    first = Message.objects.filter(ticket=ticket).order_by("id").first()
+    assert first is not None
+    agent = client_for("agent-user")
+    before = _relations_state()
+    for data, error_id, message in (
+        ({"title": "Other"}, "error-message_ids", "Choose messages of this ticket to split off."),
+        (
+            {"message_ids": ["x"], "title": "Other"},
+            "error-message_ids",
+            "Choose messages of this ticket to split off.",
+        ),
+        (
+            {"message_ids": [str(first.pk), str(second.pk)], "title": "Other"},
+            "error-message_ids",
+            "At least one message must stay on the ticket.",
+        ),
+        ({"message_ids": [str(second.pk)], "title": " "}, "error-title", "A ticket needs a title."),
+    ):
+        bad = agent.post(f"/tickets/{ticket.pk}/split/", data)
+        assert bad.status_code == 422
+        page = document(bad)
+        assert text(find(page, "p", id=error_id)) == message
+        checked = [
+            attribute(i, "value")
+            for i in find_all(find(page, "form", id="split-form"), "input", type="checkbox")
+            if "checked" in dict(i.attributes)
+        ]
+        assert checked == [v for v in data.get("message_ids", []) if v != "x"]
+    assert _relations_state() == before
+
+
+def test_a_link_is_created_and_a_second_one_or_a_bad_kind_is_refused(world: World) -> None:
+    ticket = _ticket(world)
+    other = _ticket(
+        world, title="Printer offline", service_object_id=None, contact_id=None, site_id=world.b.site.pk
+    )
+    agent = client_for("agent-user")
+    response = agent.post(
+        f"/tickets/{ticket.pk}/link/", {"target_number": "T-2026-000002", "kind": "caused_by"}
+    )
+    assert (response.status_code, response["Location"]) == (302, f"/tickets/{ticket.pk}/")
+    assert list(Link.objects.values_list("source_id", "target_id", "kind")) == [
+        (ticket.pk, other.pk, "caused_by")
+    ]
+    page = document(agent.get(f"/tickets/{ticket.pk}/"))
+    assert text(find(page, "li", data_relation="caused_by")) == "Caused by T-2026-000002 Printer offline"
+    before = _relations_state()
+    for data, error_id, message in (
+        (
+            {"target_number": "T-2026-000002", "kind": "caused_by"},
+            "error-target_number",
+            "These tickets are already linked.",
+        ),
+        ({"target_number": "T-2026-000002", "kind": "bogus"}, "error-kind", "Unknown link kind bogus."),
+        (
+            {"target_number": "T-2026-000001", "kind": "related"},
+            "error-target_number",
+            "A ticket cannot be linked to itself.",
+        ),
+        ({"target_number": "nope", "kind": "related"}, "error-target_number", "No ticket NOPE."),
+    ):
+        bad = agent.post(f"/tickets/{ticket.pk}/link/", data)
+        assert bad.status_code == 422
+        assert text(find(document(bad), "p", id=error_id)) == message
+    assert _relations_state() == before
+
+
+def test_customers_and_technicians_cannot_merge_split_or_link(world: World) -> None:
+    ticket = _ticket(world)
+    _ticket(world, title="Another")
+    first = Message.objects.get(ticket=ticket)
+    services.assign(SYSTEM, ticket.pk, user_id=world.staff[Role.TECHNICIAN].pk)
+    before = _relations_state()
+    for username, status in (
+        ("alpha-user", 404),  # a customer user never learns what exists
+        ("beta-user", 404),
+        ("technician-user", 403),
+        ("dispatcher-user", 403),
+    ):
+        client = client_for(username)
+        for url, data in (
+            ("merge", {"into_number": "T-2026-000002"}),
+            ("split", {"message_ids": [str(first.pk)], "title": "Split"}),
+            ("link", {"target_number": "T-2026-000002", "kind": "related"}),
+        ):
+            assert client.post(f"/tickets/{ticket.pk}/{url}/", data).status_code == status
+    assert client_for("agent-user").get(f"/tickets/{ticket.pk}/merge/").status_code == 405
+    assert _relations_state() == before
+
+
 # --- Phone intake ----------------------------------------------------------------------------------
 
 
@@ -492,6 +713,96 @@ def test_phone_intake_refuses_a_bad_number_or_another_customers_object(world: Wo
     no_title = agent.post("/tickets/phone/", {"phone": "+33612345678", "contact_id": str(world.a.contact.pk)})
     assert text(find(document(no_title), "p", id="error-title")) == "A ticket needs a title."
     assert Ticket.objects.count() == count
+
+
+def test_phone_intake_records_an_unknown_caller_as_a_contact_with_the_ticket(world: World) -> None:
+    agent = client_for("agent-user")
+    fragment = document(agent.get("/tickets/phone/?phone=%2B33699887766", headers={"HX-Request": "true"}))
+    assert (
+        text(find(fragment, "p", id="no-contact")) == "No contact has this number: the ticket goes to triage."
+    )
+    assert [text(o) for o in find_all(find(fragment, "select", name="customer_id"), "option")] == [
+        "None (unknown caller)",
+        "Alpha Bank",
+        "Beta Bank",
+    ]
+    assert [text(o) for o in find_all(find(fragment, "select", name="site_id"), "option")] == [
+        "None",
+        "Alpha Bank · Alpha HQ",
+        "Beta Bank · Beta HQ",
+    ]
+    assert attribute(find(fragment, "input", name="caller_name"), "form") == "phone-form"
+    last_audit = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    response = agent.post(
+        "/tickets/phone/",
+        {
+            "phone": "+33 6 99 88 77 66",
+            "customer_id": str(world.a.customer.pk),
+            "site_id": str(world.a.site.pk),
+            "caller_name": "Jeanne Martin",
+            "caller_email": "J.Martin@alpha.example",
+            "title": "Safe door stuck",
+            "priority": "P2",
+        },
+    )
+    created = Ticket.objects.get(title="Safe door stuck")
+    assert (response.status_code, response["Location"]) == (302, f"/tickets/{created.pk}/")
+    contact = Contact.objects.get(name="Jeanne Martin")
+    assert (contact.customer_id, contact.site_id, contact.phone, contact.email, contact.language) == (
+        world.a.customer.pk,
+        world.a.site.pk,
+        "+33699887766",
+        "j.martin@alpha.example",
+        "fr",
+    )
+    assert (
+        created.channel,
+        created.contact_id,
+        created.customer_id,
+        created.requester_phone,
+        created.priority,
+    ) == ("phone", contact.pk, world.a.customer.pk, "+33699887766", "P2")
+    assert list(
+        AuditEvent.objects.filter(id__gt=last_audit, action__in=("contact.create", "ticket.open"))
+        .order_by("id")
+        .values_list("action", flat=True)
+    ) == ["contact.create", "ticket.open"]
+    again = document(agent.get("/tickets/phone/?phone=%2B33699887766", headers={"HX-Request": "true"}))
+    assert (
+        text(find(again, "label", data_contact_id=str(contact.pk))) == "Jeanne Martin · Alpha Bank · Alpha HQ"
+    )
+    assert find_all(again, "section", id="new-contact") == []
+
+
+def test_phone_intake_with_a_refused_ticket_or_contact_writes_nothing_at_all(world: World) -> None:
+    agent = client_for("agent-user")
+    before = (Contact.objects.count(), Ticket.objects.count(), AuditEvent.objects.count())
+    base = {
+        "phone": "+33699887766",
+        "customer_id": str(world.a.customer.pk),
+        "caller_name": "Jeanne Martin",
+        "title": "Safe door stuck",
+    }
+    for changes, error_id, message in (
+        ({"title": "  "}, "error-title", "A ticket needs a title."),
+        ({"priority": "P9"}, "error-priority", "P9 is not a valid priority."),
+        ({"caller_name": ""}, "error-caller_name", "This field is required."),
+        ({"caller_email": "nope"}, "error-caller_email", "“nope” is not an e-mail address."),
+        (
+            {"site_id": str(world.b.site.pk)},
+            "error-site_id",
+            f"No site with id {world.b.site.pk} at this customer.",
+        ),
+        ({"customer_id": "999999"}, "error-customer_id", "No customer with id 999999."),
+    ):
+        bad = agent.post("/tickets/phone/", {**base, **changes})
+        assert bad.status_code == 422
+        page = document(bad)
+        assert text(find(page, "p", id=error_id)) == message
+        assert attribute(find(page, "input", name="caller_name"), "value") == changes.get(
+            "caller_name", "Jeanne Martin"
+        )
+    assert (Contact.objects.count(), Ticket.objects.count(), AuditEvent.objects.count()) == before
 
 
 # --- New ticket (customer users) -------------------------------------------------------------------

@@ -16,6 +16,7 @@ from tournevis.contracts.models import Calendar, SlaClock
 from tournevis.contracts.queries import to_engine
 from tournevis.core import business_time
 from tournevis.core.actor import Actor
+from tournevis.customers.access import visible_customers, visible_sites
 from tournevis.installed_base.access import visible_objects
 from tournevis.installed_base.models import ServiceObject
 from tournevis.tickets import domain
@@ -199,6 +200,21 @@ def related(actor: Actor, ticket: Ticket) -> Related:
         splits=sorted((t for t in others.values() if t.split_from_id == ticket.pk), key=lambda t: t.number),
         links=[(kind, others[other]) for kind, other in pairs if other in others],
     )
+
+
+def ticket_by_number(actor: Actor, number: str) -> Ticket | None:
+    """The ticket with this number (any case, spaces around ignored) if the actor may see it."""
+    return visible_tickets(actor).filter(number=number.strip().upper()).first()
+
+
+def new_contact_choices(actor: Actor) -> dict[str, list[Any]]:
+    """Customers and sites a phone agent may record an unknown caller at (by customer, then name)."""
+    return {
+        "customers": list(visible_customers(actor).order_by("name", "id")),
+        "sites": list(
+            visible_sites(actor).select_related("customer").order_by("customer__name", "name", "id")
+        ),
+    }
 
 
 def objects_of_customers(actor: Actor, customer_ids: set[int]) -> list[ServiceObject]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
@@ -23,13 +24,14 @@ from django.views.decorators.http import require_POST
 from tournevis.contracts.models import Contract
 from tournevis.core import clock
 from tournevis.core.actor import Actor
-from tournevis.core.errors import DomainError, InvalidInput
+from tournevis.core.errors import DomainError, InvalidInput, gettext_noop
 from tournevis.core.rest import referenced
-from tournevis.customers.access import access_site, visible_customers, visible_sites
+from tournevis.customers import services as customer_services
+from tournevis.customers.access import access_customer, access_site, visible_customers, visible_sites
 from tournevis.identity.domain import Role
 from tournevis.identity.guard import page
 from tournevis.installed_base.access import access_object, visible_objects
-from tournevis.tickets import domain, queries, services
+from tournevis.tickets import domain, queries, services, services_links
 from tournevis.tickets.access import access_attachment, access_ticket, sees_internal
 from tournevis.tickets.models import Event, Queue, Ticket
 from tournevis.web import ticket_queries
@@ -89,6 +91,7 @@ LINK_LABELS = {
     "duplicate_in": gettext_lazy("Has a duplicate"),
     "caused_by_in": gettext_lazy("Causes"),
 }
+LINK_KINDS = ("related", "duplicate", "caused_by")
 MINE_CHOICES = (("me", gettext_lazy("Assigned to me")), ("unassigned", gettext_lazy("Unassigned")))
 
 
@@ -257,6 +260,8 @@ def _forms_context(actor: Actor, ticket: Ticket) -> dict[str, Any]:
         "staff_users": ticket_queries.staff_users() if actor.role in DESK_ROLES else [],
         "queue_choices": list(Queue.objects.order_by("tier", "code")) if actor.role in DESK_ROLES else [],
         "priority_choices": [(p.value, PRIORITY_LABELS[p]) for p in domain.Priority],
+        "can_relate": actor.role in DESK_ROLES,
+        "link_kinds": [(kind, LINK_LABELS[kind]) for kind in LINK_KINDS],
     }
 
 
@@ -265,7 +270,7 @@ def _detail(
     ticket: Ticket,
     *,
     errors: dict[str, dict[str, str]] | None = None,
-    values: dict[str, dict[str, str]] | None = None,
+    values: dict[str, dict[str, Any]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     actor = _actor(request)
@@ -312,11 +317,21 @@ def ticket_attachment(request: HttpRequest, pk: int, attachment_id: int) -> Http
 
 
 def _failed(
-    request: HttpRequest, ticket_id: int, form: str, exc: DomainError, fields: set[str]
+    request: HttpRequest,
+    ticket_id: int,
+    form: str,
+    exc: DomainError,
+    fields: set[str],
+    aliases: dict[str, str] | None = None,
 ) -> HttpResponse:
-    """The ticket page again with the error next to the named field (or the form) and the posted values."""
-    field = exc.field if exc.field in fields else "form"
-    values = {form: {k: str(v) for k, v in request.POST.dict().items() if k != "csrfmiddlewaretoken"}}
+    """The ticket page again with the error next to the named field (or the form) and the posted values.
+    ``aliases``: the service's field name -> the form's (``into_id`` is typed as ``into_number``)."""
+    named = (aliases or {}).get(exc.field or "", exc.field)
+    field = named if named in fields else "form"
+    posted: dict[str, Any] = {k: str(v) for k, v in request.POST.dict().items() if k != "csrfmiddlewaretoken"}
+    if "message_ids" in request.POST:
+        posted["message_ids"] = request.POST.getlist("message_ids")
+    values = {form: posted}
     found = access_ticket(_actor(request), ticket_id)
     return _detail(request, found, errors={form: {field: _error_text(exc)}}, values=values, status=422)
 
@@ -413,6 +428,67 @@ def ticket_update(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("web:ticket", pk=pk)
 
 
+# --- Merge, split, link (the desk) -----------------------------------------------------------------
+
+
+def _numbered(actor: Actor, raw: str, field: str) -> Ticket:
+    """The ticket a form names by its number (T-2026-000012), among those the actor may see."""
+    number = raw.strip().upper()[:40]
+    if not number:
+        raise InvalidInput(gettext_noop("Enter a ticket number."), field=field)
+    found = ticket_queries.ticket_by_number(actor, number)
+    if found is None:
+        raise InvalidInput(gettext_noop("No ticket %(number)s."), field=field, number=number)
+    return found
+
+
+@page("page.tickets.merge")
+@not_found_is_404
+@require_POST
+def ticket_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge this ticket (a duplicate) into the numbered one; the thread moves there, this one closes."""
+    actor = _actor(request)
+    access_ticket(actor, pk)
+    try:
+        target = _numbered(actor, request.POST.get("into_number", ""), "into_number")
+        merged = services_links.merge(actor, pk, into_id=target.pk)
+    except DomainError as exc:
+        return _failed(request, pk, "merge", exc, {"into_number"}, {"into_id": "into_number"})
+    messages.success(request, _("Ticket merged into %(number)s.") % {"number": merged.number})
+    return redirect("web:ticket", pk=merged.pk)
+
+
+@page("page.tickets.split")
+@not_found_is_404
+@require_POST
+def ticket_split(request: HttpRequest, pk: int) -> HttpResponse:
+    """The chosen messages of the thread move to a new ticket with the given title."""
+    actor = _actor(request)
+    access_ticket(actor, pk)
+    chosen = [_int(raw) or 0 for raw in request.POST.getlist("message_ids")]  # a bad id matches nothing
+    try:
+        created = services_links.split(actor, pk, message_ids=chosen, title=request.POST.get("title", ""))
+    except DomainError as exc:
+        return _failed(request, pk, "split", exc, {"message_ids", "title"})
+    messages.success(request, _("Ticket %(number)s split off.") % {"number": created.number})
+    return redirect("web:ticket", pk=created.pk)
+
+
+@page("page.tickets.link")
+@not_found_is_404
+@require_POST
+def ticket_link(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request)
+    access_ticket(actor, pk)
+    try:
+        target = _numbered(actor, request.POST.get("target_number", ""), "target_number")
+        services_links.link(actor, pk, target_id=target.pk, kind=request.POST.get("kind", ""))
+    except DomainError as exc:
+        return _failed(request, pk, "link", exc, {"target_number", "kind"}, {"target_id": "target_number"})
+    messages.success(request, _("Tickets linked."))
+    return redirect("web:ticket", pk=pk)
+
+
 # --- Phone intake ----------------------------------------------------------------------------------
 
 
@@ -436,7 +512,29 @@ def _caller_context(actor: Actor, phone: str) -> dict[str, Any]:
         "contacts": [{**c, "site": site_names.get(c["site_id"], "")} for c in found["contacts"]],
         "open_tickets": found["open_tickets"],
         "objects": ticket_queries.objects_of_customers(actor, customer_ids),
+        **(ticket_queries.new_contact_choices(actor) if not found["contacts"] else {}),
     }
+
+
+NEW_CONTACT_FIELDS = {"name": "caller_name", "email": "caller_email"}
+
+
+def _ticket_for_new_caller(
+    actor: Actor, customer_id: int, post: Any, number: str, ticket: dict[str, Any]
+) -> Ticket:
+    """Record an unknown caller as a contact of the chosen customer (and site) with this number, and
+    open their ticket — in one transaction: a refused ticket leaves no contact behind."""
+    referenced(access_customer, actor, customer_id, "customer_id")
+    data: dict[str, Any] = {"name": post.get("caller_name", ""), "phone": number}
+    site_id = _int(post.get("site_id"))
+    if site_id is not None:
+        referenced(access_site, actor, site_id, "site_id")
+        data["site_id"] = site_id
+    if post.get("caller_email", "").strip():
+        data["email"] = post["caller_email"]
+    with transaction.atomic():
+        contact = customer_services.create_contact(actor, customer_id, data)
+        return services.open_ticket(actor, contact_id=contact.pk, **ticket)
 
 
 def _phone_page(
@@ -467,27 +565,33 @@ def phone(request: HttpRequest) -> HttpResponse:
     post = request.POST
     raw = post.get("phone", "")[:40]
     fields = {"phone", "contact_id", "title", "priority", "service_object_id", "description"}
+    contact_id = _int(post.get("contact_id"))
+    customer_id = _int(post.get("customer_id")) if contact_id is None else None
+    if customer_id is not None:  # an unknown caller recorded as a new contact
+        fields |= {"customer_id", "site_id", *NEW_CONTACT_FIELDS.values()}
     try:
         number = queries.caller(actor, raw)["phone"] if raw.strip() else ""
         if not number:
             raise InvalidInput(_("Enter the caller’s number."), field="phone")  # noqa: RUF001
-        contact_id = _int(post.get("contact_id"))
         object_id = _int(post.get("service_object_id"))
         if object_id is not None:
             referenced(access_object, actor, object_id, "service_object_id")
-        created = services.open_ticket(
-            actor,
-            title=post.get("title", ""),
-            description=post.get("description", ""),
-            channel=domain.Channel.PHONE.value,
-            contact_id=contact_id,
-            service_object_id=object_id,
-            requester_phone=number,
-            priority=post.get("priority") or None,
-            author_label=actor.label,
-        )
+        ticket: dict[str, Any] = {
+            "title": post.get("title", ""),
+            "description": post.get("description", ""),
+            "channel": domain.Channel.PHONE.value,
+            "service_object_id": object_id,
+            "requester_phone": number,
+            "priority": post.get("priority") or None,
+            "author_label": actor.label,
+        }
+        if customer_id is not None:
+            created = _ticket_for_new_caller(actor, customer_id, post, number, ticket)
+        else:
+            created = services.open_ticket(actor, contact_id=contact_id, **ticket)
     except DomainError as exc:
-        field = exc.field if exc.field in fields else ("contact_id" if exc.field == "site_id" else "form")
+        named = NEW_CONTACT_FIELDS.get(exc.field or "", exc.field) if customer_id is not None else exc.field
+        field = named if named in fields else ("contact_id" if named == "site_id" else "form")
         return _phone_page(request, raw, errors={field: _error_text(exc)}, status=422)
     messages.success(request, _("Ticket %(number)s created.") % {"number": created.number})
     return redirect("web:ticket", pk=created.pk)

@@ -29,6 +29,9 @@ urlpatterns = [
     path("tickets/<int:pk>/transition/", ticket_views.ticket_transition, name="ticket_transition"),
     path("tickets/<int:pk>/assign/", ticket_views.ticket_assign, name="ticket_assign"),
     path("tickets/<int:pk>/update/", ticket_views.ticket_update, name="ticket_update"),
+    path("tickets/<int:pk>/merge/", ticket_views.ticket_merge, name="ticket_merge"),
+    path("tickets/<int:pk>/split/", ticket_views.ticket_split, name="ticket_split"),
+    path("tickets/<int:pk>/link/", ticket_views.ticket_link, name="ticket_link"),
     path(
         "tickets/<int:pk>/attachments/<int:attachment_id>/",
         ticket_views.ticket_attachment,
