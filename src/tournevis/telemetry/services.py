@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from tournevis.core import audit, clock
@@ -274,6 +276,13 @@ def _alerts(current: dict[Device, list[Row]], result: BatchResult) -> None:
 
 
 def _describe(rule: AlertRule, device: Device, row: Row, measured: float | None) -> str:
+    """The ticket's description, in the language of the customer whose equipment it is."""
+    customer = device.service_object.site.customer
+    with translation.override(customer.language or settings.LANGUAGE_CODE):
+        return _describe_now(rule, device, row, measured)
+
+
+def _describe_now(rule: AlertRule, device: Device, row: Row, measured: float | None) -> str:
     if rule.kind == Kind.ERROR_CODE:
         return _("Device %(device)s reported error code %(code)s at %(at)s.") % {
             "device": device.device_id,
@@ -326,11 +335,16 @@ def _close(episode: Episode, row: Row) -> None:
     episode.save(update_fields=["closed_at"])
     audit.record(INTAKE, "telemetry.episode.close", episode, before=before, after=audit.snapshot(episode))
     if episode.ticket_id is not None:
+        with translation.override(settings.LANGUAGE_CODE):  # an internal note: the staff's language
+            text = _("Condition cleared at %(at)s (device %(device)s, reading %(seq)s).") % {
+                "at": row.at.isoformat(),
+                "device": episode.device.device_id,
+                "seq": row.seq,
+            }
         tickets.add_message(
             INTAKE,
             episode.ticket_id,
-            body=_("Condition cleared at %(at)s (device %(device)s, reading %(seq)s).")
-            % {"at": row.at.isoformat(), "device": episode.device.device_id, "seq": row.seq},
+            body=text,
             public=False,
             channel=CHANNEL,
             author_label=episode.device.device_id,

@@ -10,50 +10,42 @@ each public staff message restarts the customer-update clock.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 
 from tournevis.contracts import sla_services
-from tournevis.contracts.models import SlaClock
-from tournevis.contracts.queries import Entitlement, entitlement
 from tournevis.core import audit, clock
 from tournevis.core.actor import Actor
 from tournevis.core.editing import check_version, referenced_row
-from tournevis.core.errors import Conflict, DomainError, InvalidInput, NotFound, gettext_noop
+from tournevis.core.errors import Conflict, InvalidInput, NotFound, gettext_noop
 from tournevis.customers.models import Contact, Customer, Site
 from tournevis.installed_base.models import ServiceObject
-from tournevis.tickets import domain, notify, routing
+from tournevis.tickets import domain, notify, routing, sla
 from tournevis.tickets.attachments import NewAttachment, prepare
+from tournevis.tickets.events import event
 from tournevis.tickets.models import (
     Attachment,
-    Event,
     IntakeCounter,
     Message,
     NumberSequence,
     Queue,
     Ticket,
 )
+from tournevis.tickets.sla import SUBJECT
 
 logger = logging.getLogger(__name__)
-SUBJECT = "ticket"
 SNAPSHOT = ("status", "priority", "category", "queue", "assignee", "contract", "bug_state", "version")
-PAUSED_WHILE = frozenset({domain.Status.RESOLVED.value})
 # Status changes the customer hears of (besides resolution, and work starting on the ticket)
 TOLD_TO_CUSTOMER = frozenset(
     {domain.Status.WAITING_CUSTOMER, domain.Status.WAITING_PARTS, domain.Status.CLOSED}
 )
 # An assignment moves these to "assigned"; a ticket being worked keeps its status
 UNASSIGNED_STATUSES = frozenset({domain.Status.NEW, domain.Status.TRIAGED, domain.Status.REOPENED})
-
-
-def event(ticket: Ticket, kind: str, actor: Actor, at: datetime, **data: Any) -> Event:
-    return Event.objects.create(ticket=ticket, at=at, kind=kind, actor_label=actor.label[:200], data=data)
 
 
 def _next_number(at: datetime) -> str:
@@ -91,19 +83,6 @@ def _store_attachments(
             inline=item.inline,
             created_at=at,
         )
-
-
-def _entitlement(ticket: Ticket, at: datetime) -> Entitlement | None:
-    if ticket.service_object is None and ticket.site is None:
-        return None
-    return entitlement(
-        service_object=ticket.service_object, site=ticket.site, at=at, priority=ticket.priority
-    )
-
-
-def _apply_entitlement(ticket: Ticket, found: Entitlement | None) -> None:
-    ticket.contract_id = found.contract_id if found is not None else None
-    ticket.coverage = (found.coverage or "") if found is not None and found.covered else "time_and_materials"
 
 
 def _object_category(obj: ServiceObject | None) -> int | None:
@@ -207,8 +186,8 @@ def open_ticket(
         created_at=at,
         updated_at=at,
     )
-    found = _entitlement(ticket, at)
-    _apply_entitlement(ticket, found)
+    found = sla.entitlement_of(ticket, at)
+    sla.apply_entitlement(ticket, found)
     ticket.save()
     if first_message:
         first = Message.objects.create(
@@ -238,7 +217,7 @@ def open_ticket(
     )
     if found is not None and found.targets:
         targeted = found
-        _sla_safely(
+        sla.run_safely(
             actor,
             ticket,
             at,
@@ -280,30 +259,6 @@ def save_ticket(actor: Actor, ticket: Ticket, before: dict[str, Any], action: st
     return ticket
 
 
-def _clocks_follow(actor: Actor, ticket: Ticket, old: str, new: str, at: datetime) -> None:
-    if new == domain.Status.CLOSED:
-        for row in SlaClock.objects.filter(
-            subject_type=SUBJECT, subject_id=ticket.pk, stopped_at__isnull=True
-        ):
-            sla_services.stop_clock(actor, SUBJECT, ticket.pk, row.kind, at=at)
-        return
-    if new == domain.Status.RESOLVED:
-        for kind in ("response", "onsite"):
-            _stop_if_open(actor, ticket, kind, at)
-        sla_services.pause_clocks(actor, SUBJECT, ticket.pk, at=at, reason=new)
-        return
-    sla_services.apply_status(actor, SUBJECT, ticket.pk, new, at=at)
-
-
-def _stop_if_open(actor: Actor, ticket: Ticket, kind: str, at: datetime) -> bool:
-    if SlaClock.objects.filter(
-        subject_type=SUBJECT, subject_id=ticket.pk, kind=kind, stopped_at__isnull=True
-    ).exists():
-        sla_services.stop_clock(actor, SUBJECT, ticket.pk, kind, at=at)
-        return True
-    return False
-
-
 def _set_status(actor: Actor, ticket: Ticket, new: str, at: datetime, reason: str = "") -> None:
     old = ticket.status
     target = domain.check_transition(old, new)
@@ -315,7 +270,7 @@ def _set_status(actor: Actor, ticket: Ticket, new: str, at: datetime, reason: st
     elif target == domain.Status.REOPENED:
         ticket.resolved_at = ticket.closed_at = None
     event(ticket, "status", actor, at, old=old, new=target.value, reason=reason[:300])
-    _clocks_follow(actor, ticket, old, target.value, at)
+    sla.follow_status(actor, ticket, old, target.value, at)
 
 
 @transaction.atomic
@@ -342,10 +297,6 @@ def transition(
     ):
         notify.customer(ticket, "status", at=at)
     return ticket
-
-
-def _is_staff(actor: Actor) -> bool:
-    return actor.user_id is not None and not actor.is_customer
 
 
 @transaction.atomic
@@ -399,35 +350,12 @@ def add_message(
     elif public:
         if ticket.first_response_at is None:
             ticket.first_response_at = at
-            _stop_if_open(actor, ticket, "response", at)
+            sla.stop_if_open(actor, ticket, "response", at)
         ticket.last_public_update_at = at
-        restart_update_clock(actor, ticket, at)
+        sla.restart_update_clock(actor, ticket, at)
         notify.customer(ticket, "update", at=at, text=body)
     save_ticket(actor, ticket, before, "ticket.message", at)
     return message
-
-
-def restart_update_clock(actor: Actor, ticket: Ticket, at: datetime) -> None:
-    """The customer-update clock is recurring: met by this update, a new cycle starts now."""
-    row = SlaClock.objects.filter(
-        subject_type=SUBJECT, subject_id=ticket.pk, kind="update", stopped_at__isnull=True
-    ).first()
-    if row is None:
-        return
-    sla_services.stop_clock(actor, SUBJECT, ticket.pk, "update", at=at)
-    sla_services.start_clocks(
-        actor,
-        SUBJECT,
-        ticket.pk,
-        at=at,
-        priority=ticket.priority,
-        targets={"update": row.target_minutes},
-        calendar_id=row.calendar_id,
-        contract_id=row.contract_id,
-        sla_policy_id=row.sla_policy_id,
-    )
-    if ticket.status in PAUSED_WHILE or ticket.status in settings.CONTRACTS_SLA_PAUSE_STATUSES:
-        sla_services.pause_clocks(actor, SUBJECT, ticket.pk, at=at, reason=ticket.status, kinds=["update"])
 
 
 def _auto_assign(actor: Actor, ticket: Ticket, at: datetime) -> bool:
@@ -544,44 +472,8 @@ def update(
         event(ticket, "object", actor, at, object=obj.pk if obj is not None else None)
         retarget = True
     if retarget:
-        _retarget(actor, ticket, at, reason or "priority")
+        sla.retarget(actor, ticket, at, reason or "priority")
     return save_ticket(actor, ticket, before, "ticket.update", at)
-
-
-def _sla_safely(actor: Actor, ticket: Ticket, at: datetime, step: Callable[[], object]) -> None:
-    """Run an SLA step; a configuration problem (a calendar with no opening slot...) never blocks the
-    ticket: it is recorded on the timeline and the log, and the ticket goes on without those clocks."""
-    try:
-        with transaction.atomic():
-            step()
-    except DomainError as exc:
-        logger.error("ticket %s: SLA clocks not started: %s", ticket.number, exc.text())
-        event(ticket, "sla_unavailable", actor, at, error=exc.text(), field=exc.field or "")
-
-
-def _retarget(actor: Actor, ticket: Ticket, at: datetime, reason: str) -> None:
-    found = _entitlement(ticket, at)
-    _apply_entitlement(ticket, found)
-    if found is None or not found.targets:
-        return
-    if SlaClock.objects.filter(subject_type=SUBJECT, subject_id=ticket.pk).exists():
-        _sla_safely(
-            actor,
-            ticket,
-            at,
-            lambda: sla_services.retarget(
-                actor, SUBJECT, ticket.pk, at=at, priority=ticket.priority, entitlement=found, reason=reason
-            ),
-        )
-    else:
-        _sla_safely(
-            actor,
-            ticket,
-            at,
-            lambda: sla_services.start_clocks(
-                actor, SUBJECT, ticket.pk, at=at, priority=ticket.priority, entitlement=found
-            ),
-        )
 
 
 def count_intake(channel: str, reason: str, detail: str = "", count: int = 1) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tournevis.web import auth_views, contract_views, ticket_views, views
+from tournevis.web import auth_views, contract_views, ticket_intake_views, ticket_views, views
 
 app_name = "web"
 
@@ -21,8 +21,8 @@ urlpatterns = [
     path("calendars/<int:pk>/preview/", contract_views.calendar_preview, name="calendar_preview"),
     path("tickets/", ticket_views.inbox, name="tickets"),
     path("tickets/rows/", ticket_views.inbox_rows, name="ticket_rows"),
-    path("tickets/new/", ticket_views.new_ticket, name="ticket_new"),
-    path("tickets/phone/", ticket_views.phone, name="ticket_phone"),
+    path("tickets/new/", ticket_intake_views.new_ticket, name="ticket_new"),
+    path("tickets/phone/", ticket_intake_views.phone, name="ticket_phone"),
     path("tickets/<int:pk>/", ticket_views.ticket, name="ticket"),
     path("tickets/<int:pk>/thread/", ticket_views.ticket_thread, name="ticket_thread"),
     path("tickets/<int:pk>/reply/", ticket_views.ticket_reply, name="ticket_reply"),
