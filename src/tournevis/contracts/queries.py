@@ -141,7 +141,8 @@ class Entitlement:
         return "contract" if self.covered else "time_and_materials"
 
 
-def _category_of(obj: ServiceObject) -> int | None:
+def category_of(obj: ServiceObject) -> int | None:
+    """The object's equipment category: its own, else its model's (None when it has neither)."""
     if obj.category_id is not None:
         return obj.category_id
     return obj.equipment_model.category_id if obj.equipment_model_id is not None else None  # type: ignore[union-attr]
@@ -153,7 +154,7 @@ def _match(terms: domain.Terms, obj: ServiceObject | None, site: Site, paths: di
         return "object"
     if site.pk in terms.site_ids:
         return "site"
-    if obj is not None and _category_of(obj) in terms.category_ids:
+    if obj is not None and category_of(obj) in terms.category_ids:
         return "category"
     return None
 
@@ -200,7 +201,7 @@ def entitlement(
     category = (
         category_id
         if category_id is not None
-        else (_category_of(service_object) if service_object is not None else None)
+        else (category_of(service_object) if service_object is not None else None)
     )
     candidates = Contract.objects.filter(
         customer_id__in=customers, status=Status.ACTIVE, start_date__lte=day, end_date__gte=day

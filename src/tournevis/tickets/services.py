@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import F
 
 from tournevis.contracts import sla_services
+from tournevis.contracts.queries import category_of
 from tournevis.core import audit, clock
 from tournevis.core.actor import Actor
 from tournevis.core.editing import check_version, referenced_row
@@ -85,14 +86,6 @@ def _store_attachments(
         )
 
 
-def _object_category(obj: ServiceObject | None) -> int | None:
-    if obj is None:
-        return None
-    if obj.category_id is not None:
-        return obj.category_id
-    return obj.equipment_model.category_id if obj.equipment_model_id is not None else None  # type: ignore[union-attr]
-
-
 @transaction.atomic
 def open_ticket(
     actor: Actor,
@@ -154,7 +147,7 @@ def open_ticket(
             text=f"{title}\n{description}",
             channel=channel_value,
             category=category,
-            object_category_id=_object_category(obj),
+            object_category_id=category_of(obj) if obj is not None else None,
             customer_tier=customer.tier if customer is not None else None,
         ),
     )

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Max, ProtectedError
 
 from tournevis.contracts.models import Calendar
+from tournevis.contracts.queries import category_of
 from tournevis.core import audit, clock
 from tournevis.core.actor import Actor
 from tournevis.core.domain import clean_text
@@ -419,15 +420,6 @@ class TriageTest:
     object_category_id: int | None
 
 
-def _object_category(obj: ServiceObject | None) -> int | None:
-    if obj is None:
-        return None
-    if obj.category_id is not None:
-        return obj.category_id
-    model = obj.equipment_model
-    return model.category_id if model is not None else None
-
-
 def try_rules(
     *,
     title: str,
@@ -457,7 +449,7 @@ def try_rules(
         text=f"{title}\n{description or ''}",
         channel=channel_value,
         category=category_value,
-        object_category_id=_object_category(obj),
+        object_category_id=category_of(obj) if obj is not None else None,
         customer_tier=customer.tier if customer is not None else None,
     )
     result = domain.triage(rules, item)
