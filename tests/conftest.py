@@ -106,6 +106,11 @@ def _party(prefix: str, country: str, tz: str, category: Category, model: Equipm
 
 @pytest.fixture
 def world(db: Any) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """The world of the ``world`` fixture (for fixtures of a wider scope that build it themselves)."""
     category = ib_services.create_category(
         SYSTEM, code="bill-counter", name_en="Bill counter", name_fr="Compteuse de billets"
     )

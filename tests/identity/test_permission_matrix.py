@@ -12,17 +12,21 @@ kind of id, an entry in ``TARGETS``. The expected status comes from ``PERMISSION
 
 from __future__ import annotations
 
+import importlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import override_settings
 
 from tests.api_support import Multipart, audit_count, call, db_state, problem
-from tests.conftest import SYSTEM, Party, World, api_client
+from tests.conftest import SYSTEM, Party, World, api_client, build_world
 from tournevis.contracts import services as contract_services
 from tournevis.contracts import services_escalations, services_preventive, services_tiers
 from tournevis.contracts.models import EscalationRule
@@ -261,6 +265,23 @@ QUERIES: dict[str, Callable[[Scene], str]] = {
 }
 
 
+def _merge_parts() -> None:
+    """Contexts keep their own matrix entries in ``tests/identity/matrix_<context>.py``: module-level
+    ``TARGETS``, ``HIDDEN_FROM_OTHERS``, ``BODIES``, ``QUERIES``, ``ACTION_POSTS`` and ``READ_ONLY_POSTS``
+    (any of them may be missing), merged here."""
+    for path in sorted(Path(__file__).parent.glob("matrix_*.py")):
+        part = importlib.import_module(f"tests.identity.{path.stem}")
+        TARGETS.update(getattr(part, "TARGETS", {}))
+        HIDDEN_FROM_OTHERS.update(getattr(part, "HIDDEN_FROM_OTHERS", {}))
+        BODIES.update(getattr(part, "BODIES", {}))
+        QUERIES.update(getattr(part, "QUERIES", {}))
+        ACTION_POSTS.update(getattr(part, "ACTION_POSTS", set()))
+        READ_ONLY_POSTS.update(getattr(part, "READ_ONLY_POSTS", set()))
+
+
+_merge_parts()
+
+
 def _telemetry_device(party: Party) -> int:
     device_id = f"matrix-{party.machine.pk}"
     found = Device.objects.filter(device_id=device_id).first()
@@ -335,8 +356,32 @@ def fast_passwords(settings: Any) -> None:
     settings.TICKETS_BUG_TRACKER = {"kind": "generic", "url": "http://127.0.0.1:9/bugs"}
 
 
+@pytest.fixture(scope="module")
+def shared_scene(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Scene]:
+    """The scene is built once per module inside a transaction that is rolled back at the end; each
+    case runs in a savepoint inside it (the ``db`` fixture), so every case starts from the same rows
+    and leaves nothing behind. Objects a case creates lazily (``TARGETS``) vanish with its savepoint."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+    ):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield _build_scene(build_world())
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def scene(world: World) -> Scene:
+def scene(db: Any, shared_scene: Scene) -> Scene:
+    shared_scene.spare_token.clear()
+    shared_scene.side = True
+    return shared_scene
+
+
+def _build_scene(world: World) -> Scene:
     def spare_customer(name: str) -> int:
         return customer_services.create_customer(
             SYSTEM, {"name": name, "country": "FR", "timezone": "Europe/Paris"}
