@@ -12,6 +12,9 @@ TARGET = ROOT / "src" / "tournevis" / "web" / "static" / "vendor"
 # npm path (under node_modules) → file name under static/vendor
 FILES = {
     "htmx.org/dist/htmx.min.js": "htmx.min.js",
+    # The standalone browser bundle of @event-calendar (all plugins, no bundler): the planning board
+    "@event-calendar/build/dist/event-calendar.min.js": "event-calendar.min.js",
+    "@event-calendar/build/dist/event-calendar.min.css": "event-calendar.min.css",
 }
 
 

@@ -21,6 +21,8 @@ TRACKED_APPS = (
     "workorders",
     "tickets",
     "telemetry",
+    "workforce",
+    "dispatch",
     "django_tasks_db",
 )
 PROBLEM = "application/problem+json"

@@ -57,11 +57,13 @@ INSTALLED_APPS = [
     "tournevis.identity",
     "tournevis.customers",
     "tournevis.installed_base",
+    "tournevis.workforce",
     "tournevis.contracts",
     "tournevis.notifications",
     "tournevis.tickets",
     "tournevis.telemetry",
     "tournevis.workorders",
+    "tournevis.dispatch",
     "tournevis.web",
     "tournevis.demo",
 ]

@@ -6,11 +6,12 @@ from django.views.i18n import set_language
 
 from tournevis.identity.guard import public
 from tournevis.web.api import api
-from tournevis.web.urls import auth_urlpatterns
+from tournevis.web.urls import auth_urlpatterns, feed_urlpatterns
 
 urlpatterns = [
     path("", include("tournevis.web.urls")),
     *auth_urlpatterns,
+    *feed_urlpatterns,
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -11,8 +11,10 @@ from tournevis.identity.guard import OPERATION_ATTR, PUBLIC_ATTR
 from tournevis.identity.permissions import PERMISSIONS
 from tournevis.web.api import api
 
-# Routes that are public on purpose: sign-in pages, the language switch, the API's schema and docs.
+# Routes that are public on purpose: sign-in pages, the language switch, the API's schema and docs,
+# technicians' calendar feeds (a revocable token in the URL: calendar clients cannot sign in).
 PUBLIC_NAMES = {
+    "calendar_feed",
     "login",
     "logout",
     "password_reset",

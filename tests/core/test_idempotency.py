@@ -216,9 +216,10 @@ def test_the_openapi_document_offers_the_key_on_every_create_and_if_match_on_eve
     def headers(operation: dict) -> list[str]:
         return [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"]
 
-    # POSTs that write nothing a retry could duplicate: a token is a secret answered once, a preview or
-    # a rule test computes, an inbound tracker event is authenticated by its signature and idempotent.
-    not_creates = {"create_token", "sla_preview", "test_triage_rules", "bug_tracker_event"}
+    # POSTs that write nothing a retry could duplicate: a token (or a calendar feed's URL) is a secret
+    # answered once, a preview or a rule test computes, an inbound tracker event is authenticated by its
+    # signature and idempotent.
+    not_creates = {"create_token", "create_feed", "sla_preview", "test_triage_rules", "bug_tracker_event"}
     posts = {
         op["operationId"]: headers(op)
         for path in document["paths"].values()

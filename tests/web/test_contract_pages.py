@@ -214,6 +214,7 @@ def test_customer_users_see_their_own_contracts_and_404_for_others(world: World,
         "Contracts",
         "At risk",
         "Tickets",
+        "Work orders",
     ]
 
 

@@ -18,7 +18,7 @@ from tournevis.contracts.models import (
     SlaPolicy,
     SlaTarget,
 )
-from tournevis.core.admin_audit import AuditedModelAdmin
+from tournevis.core.admin_audit import AuditedModelAdmin, ReadOnlyAdmin
 
 
 @admin.register(Calendar)
@@ -109,19 +109,6 @@ class EscalationRuleAdmin(AuditedModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Clocks change only through ``contracts.sla_services`` (the log is the truth): view only."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

@@ -36,6 +36,10 @@ class DomainError(Exception):
     def message(self) -> str:
         return self.text()
 
+    def problem_members(self, gettext: Callable[[str], str]) -> dict[str, Any]:
+        """Members a subclass adds to the problem body (e.g. every reason a move was refused)."""
+        return {}
+
 
 class InvalidInput(DomainError):
     """A value is wrong; ``field`` names it (dotted path for nested values)."""

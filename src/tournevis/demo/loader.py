@@ -18,7 +18,9 @@ many minutes on SQLite. The loader instead:
 - creates the demo users through ``identity.services`` (a handful of rows: password validation,
   hashing and their own audit events are worth it);
 - with ``service_desk=True`` (the ``demo load`` command), writes calendars, SLA tiers, contracts,
-  agents, triage rules and tickets through their services (``service_desk.py``: a few hundred rows).
+  agents, triage rules and tickets through their services (``service_desk.py``: a few hundred rows),
+  then skills, teams, technicians, their shifts and absences (``workforce.py``, through its services),
+  then about thirty work orders, half of them planned for the technicians (``workorders.py``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from tournevis.demo.logins import ensure_users
 from tournevis.demo.plan import SIZES, Plan, Size, make_plan
 from tournevis.demo.service_desk import load_service_desk
 from tournevis.demo.trees import SerialMint, site_tree
+from tournevis.demo.workforce import load_workforce
+from tournevis.demo.workorders import load_workorders
 from tournevis.installed_base import domain
 from tournevis.installed_base.models import Attribute, Category, EquipmentModel, HistoryEntry, ServiceObject
 
@@ -280,6 +284,8 @@ def load(
         counts["users"] = len(users)
         if service_desk:
             counts |= load_service_desk(plan, customers, ACTOR, progress)
+            counts |= load_workforce(plan, ACTOR)
+            counts |= load_workorders(plan, ACTOR)
         audit.record(
             ACTOR,
             "demo.load",

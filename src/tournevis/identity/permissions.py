@@ -15,6 +15,7 @@ MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
 DESK = frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT})
 FIELD = frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT, Role.TECHNICIAN})
 CUSTOMERS = frozenset({Role.CUSTOMER})
+PLANNERS = frozenset({Role.ADMIN, Role.MANAGER, Role.DISPATCHER})
 
 PERMISSIONS: dict[str, frozenset[Role]] = {
     # --- Back-office pages -----------------------------------------------------------------------
@@ -48,6 +49,34 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "page.tickets.link": DESK,
     "page.tickets.phone": DESK,
     "page.tickets.new": CUSTOMERS,
+    # --- Pages: workforce (a technician: their own record only — workforce.access) -------------
+    "page.technicians.list": STAFF,
+    "page.technicians.detail": STAFF,
+    "page.technicians.shifts": MANAGERS | {Role.DISPATCHER},
+    "page.technicians.absence": FIELD | {Role.DISPATCHER},
+    "page.absences.decide": MANAGERS | {Role.DISPATCHER},
+    "page.absences.cancel": FIELD | {Role.DISPATCHER},
+    # --- Pages: work orders (a technician: work orders with a visit of theirs; a customer user: its
+    #     own customer's, read-only — workorders.access) ---------------------------------------------
+    "page.workorders.list": ALL,
+    "page.workorders.rows": ALL,
+    "page.workorders.detail": ALL,
+    "page.workorders.new": DESK | {Role.DISPATCHER},
+    "page.workorders.transition": DESK | {Role.DISPATCHER},
+    "page.workorders.validate": MANAGERS,
+    "page.workorders.plan": DESK | {Role.DISPATCHER},
+    "page.workorders.visit_transition": FIELD | {Role.DISPATCHER},
+    # Planning board (dispatch): an agent may look; a technician sees its own day, map and feeds
+    "page.dispatch.board": PLANNERS | {Role.AGENT},
+    "page.dispatch.move": PLANNERS,
+    "page.dispatch.undo": PLANNERS,
+    "page.dispatch.optimise": PLANNERS,
+    "page.dispatch.emergency": PLANNERS,
+    "page.dispatch.proposal": PLANNERS,
+    "page.dispatch.decide": PLANNERS,
+    "page.dispatch.day": STAFF,
+    "page.dispatch.dispatch_day": PLANNERS,
+    "page.dispatch.feeds": PLANNERS | {Role.TECHNICIAN},
     "page.admin": ADMIN,
     # --- API: identity ---------------------------------------------------------------------------
     "api.me": ALL,
@@ -163,6 +192,48 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "api.triage_rules.create": MANAGERS,
     "api.triage_rules.update": MANAGERS,
     "api.triage_rules.delete": MANAGERS,
+    # --- API: workforce (a technician: their own record and absences only — workforce.access) ---
+    "api.skills.list": STAFF,
+    "api.skills.create": MANAGERS | {Role.DISPATCHER},
+    "api.teams.list": STAFF,
+    "api.teams.create": MANAGERS | {Role.DISPATCHER},
+    "api.technicians.list": STAFF,
+    "api.technicians.get": STAFF,
+    "api.technicians.create": MANAGERS | {Role.DISPATCHER},
+    "api.technicians.update": MANAGERS | {Role.DISPATCHER},
+    "api.technicians.skills": MANAGERS | {Role.DISPATCHER},
+    "api.technicians.shifts": MANAGERS | {Role.DISPATCHER},
+    "api.technicians.availability": STAFF,
+    "api.technicians.absences.list": STAFF,
+    "api.technicians.absences.create": FIELD | {Role.DISPATCHER},
+    "api.absences.decide": MANAGERS | {Role.DISPATCHER},
+    "api.absences.cancel": FIELD | {Role.DISPATCHER},
+    # --- API: work orders and visits (a technician: work orders with a visit of theirs, transitions
+    #     of its own visits only; a customer user: its own customer's, read-only — workorders.access)
+    "api.workorders.list": ALL,
+    "api.workorders.create": DESK | {Role.DISPATCHER},
+    "api.workorders.get": ALL,
+    "api.workorders.update": DESK | {Role.DISPATCHER},
+    "api.workorders.skills": DESK | {Role.DISPATCHER},
+    "api.workorders.transition": DESK | {Role.DISPATCHER},  # to validated: MANAGERS only (403)
+    "api.workorders.validate": MANAGERS,
+    "api.workorders.visits.list": ALL,
+    "api.workorders.visits.create": DESK | {Role.DISPATCHER},
+    "api.visits.get": ALL,
+    "api.visits.update": DESK | {Role.DISPATCHER},
+    "api.visits.transition": FIELD | {Role.DISPATCHER},
+    # --- API: dispatch (the planning board; a technician manages its own calendar feeds only)
+    "api.dispatch.board": PLANNERS | {Role.AGENT},
+    "api.dispatch.moves.create": PLANNERS,
+    "api.dispatch.moves.undo": PLANNERS,
+    "api.dispatch.proposals.create": PLANNERS,
+    "api.dispatch.proposals.get": PLANNERS,
+    "api.dispatch.proposals.accept": PLANNERS,
+    "api.dispatch.proposals.discard": PLANNERS,
+    "api.dispatch.emergencies.create": PLANNERS,
+    "api.dispatch.days.create": PLANNERS,
+    "api.dispatch.feeds.create": PLANNERS | {Role.TECHNICIAN},
+    "api.dispatch.feeds.revoke": PLANNERS | {Role.TECHNICIAN},
     # The bug tracker, not a user: authenticated by the HMAC signature of the body (tickets.api_admin)
     "api.bug_tracker.events": frozenset(),
 }

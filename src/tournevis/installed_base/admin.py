@@ -1,9 +1,7 @@
-from typing import Any
-
 from django.contrib import admin
 from django.http import HttpRequest
 
-from tournevis.core.admin_audit import AuditedModelAdmin
+from tournevis.core.admin_audit import AuditedModelAdmin, ReadOnlyAdmin
 from tournevis.installed_base.models import Attribute, Category, EquipmentModel, HistoryEntry, ServiceObject
 
 
@@ -32,24 +30,13 @@ class ServiceObjectAdmin(AuditedModelAdmin):
         return False
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Attribute)
-class AttributeAdmin(_ReadOnly):
+class AttributeAdmin(ReadOnlyAdmin):
     list_display = ("service_object", "key", "value", "valid_from", "recorded_by")
     raw_id_fields = ("service_object",)
 
 
 @admin.register(HistoryEntry)
-class HistoryEntryAdmin(_ReadOnly):
+class HistoryEntryAdmin(ReadOnlyAdmin):
     list_display = ("service_object", "at", "kind", "summary", "actor_label")
     raw_id_fields = ("service_object",)

@@ -1,9 +1,6 @@
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
-from tournevis.core.admin_audit import AuditedModelAdmin
+from tournevis.core.admin_audit import AuditedModelAdmin, ReadOnlyAdmin
 from tournevis.telemetry.models import AlertRule, Device, Episode, Reading
 
 
@@ -33,19 +30,6 @@ class AlertRuleAdmin(AuditedModelAdmin):
     search_fields = ("title", "metric")
     raw_id_fields = ("equipment_model", "service_object")
     readonly_fields = ("version", "created_at", "updated_at")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Written by the intake only."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Reading)

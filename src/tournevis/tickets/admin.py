@@ -1,12 +1,9 @@
 """Admin of tickets: configuration (queues, agents, triage rules) is editable and audited; tickets are
 worked in the back office and the API (their admin is read-mostly); intake bookkeeping is read-only."""
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
-from tournevis.core.admin_audit import AuditedModelAdmin
+from tournevis.core.admin_audit import AuditedModelAdmin, ReadOnlyAdmin
 from tournevis.tickets.models import (
     Agent,
     Attachment,
@@ -77,19 +74,6 @@ class TicketAdmin(AuditedModelAdmin):
         "closed_at",
     )
     inlines = [MessageInline]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Bookkeeping written by the intake and the services only."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Message)

@@ -18,6 +18,7 @@ from tournevis.contracts.api_sla import router as sla_router
 from tournevis.contracts.api_tiers import router as contract_tiers_router
 from tournevis.core.errors import DomainError, PreconditionFailed
 from tournevis.customers.api import router as customers_router
+from tournevis.dispatch.api import router as dispatch_router
 from tournevis.identity.api import BearerTokenAuth, SessionActorAuth
 from tournevis.identity.api import router as identity_router
 from tournevis.identity.problems import problem_body, problem_response
@@ -25,6 +26,8 @@ from tournevis.installed_base.api import router as installed_base_router
 from tournevis.telemetry.api import router as telemetry_router
 from tournevis.tickets.api import router as tickets_router
 from tournevis.tickets.api_admin import router as tickets_admin_router
+from tournevis.workforce.api import router as workforce_router
+from tournevis.workorders.api import router as workorders_router
 
 api = NinjaAPI(
     title="Tournevis API",
@@ -48,6 +51,9 @@ api.add_router("/", preventive_router)
 api.add_router("/", telemetry_router)
 api.add_router("/", tickets_admin_router)  # first: it serves /tickets/queues (list and create)
 api.add_router("/", tickets_router)
+api.add_router("/", workorders_router)
+api.add_router("/", workforce_router)
+api.add_router("/", dispatch_router)
 
 
 def _field_of(location: tuple[object, ...] | list[object]) -> str:
@@ -91,6 +97,10 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     message = exc.text(_)
     errors = [{"field": exc.field, "message": message}] if exc.field else None
     response = problem_response(exc.status, _(exc.title), message, errors)
+    members = exc.problem_members(_)
+    if members:
+        body = problem_body(exc.status, _(exc.title), message, errors) | members
+        response.content = json.dumps(body, ensure_ascii=False, cls=NinjaJSONEncoder)
     if isinstance(exc, PreconditionFailed) and exc.current is not None and hasattr(exc.current, "version"):
         response["ETag"] = f'"{exc.current.version}"'
         if isinstance(exc.current, Schema):  # the row's current state, as a GET would return it

@@ -230,8 +230,25 @@ def _event_text(event: Event) -> str:
         return f"{LINK_LABELS.get(relation, relation)} {other}"
     if kind == "sla_unavailable":
         return _("SLA clocks not started: %(error)s") % {"error": d.get("error", "")}
+    if kind == "work_order":
+        return _work_order_event(d)
     details = ", ".join(f"{k}: {v}" for k, v in sorted(d.items()))
     return f"{kind} {details}".strip()
+
+
+def _work_order_event(d: dict[str, Any]) -> str:
+    """A work order of the ticket: created, first on site (the on-site clock stopped), done, cancelled."""
+    number = d.get("number", "")
+    if d.get("visit") is not None:
+        params = {"number": number, "visit": d["visit"]}
+        text = _("Technician on site for %(number)s (visit %(visit)s)") % params
+        return f"{text}; {_('on-site clock stopped')}" if d.get("onsite_clock_stopped") else text
+    status = d.get("status")
+    if status == "completed":
+        return _("Work order %(number)s completed: fixed") % {"number": number}
+    if status == "cancelled":
+        return _("Work order %(number)s cancelled") % {"number": number}
+    return _("Work order %(number)s created") % {"number": number}
 
 
 def _entitlement(ticket: Ticket) -> dict[str, Any]:

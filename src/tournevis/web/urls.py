@@ -1,6 +1,15 @@
 from django.urls import path
 
-from tournevis.web import auth_views, contract_views, ticket_intake_views, ticket_views, views
+from tournevis.web import (
+    auth_views,
+    contract_views,
+    dispatch_views,
+    ticket_intake_views,
+    ticket_views,
+    views,
+    workforce_views,
+    workorder_views,
+)
 
 app_name = "web"
 
@@ -37,6 +46,43 @@ urlpatterns = [
         ticket_views.ticket_attachment,
         name="ticket_attachment",
     ),
+    path("workorders/", workorder_views.work_orders, name="workorders"),
+    path("workorders/rows/", workorder_views.work_order_rows, name="workorder_rows"),
+    path("workorders/new/", workorder_views.work_order_new, name="workorder_new"),
+    path("workorders/<int:pk>/", workorder_views.work_order, name="workorder"),
+    path(
+        "workorders/<int:pk>/transition/", workorder_views.work_order_transition, name="workorder_transition"
+    ),
+    path("workorders/<int:pk>/validate/", workorder_views.work_order_validate, name="workorder_validate"),
+    path("workorders/<int:pk>/plan/", workorder_views.work_order_plan, name="workorder_plan"),
+    path(
+        "workorders/<int:pk>/visits/<int:visit_id>/transition/",
+        workorder_views.visit_transition,
+        name="workorder_visit_transition",
+    ),
+    path("technicians/", workforce_views.technicians, name="technicians"),
+    path("technicians/<int:pk>/", workforce_views.technician, name="technician"),
+    path("technicians/<int:pk>/shifts/", workforce_views.technician_shifts, name="technician_shifts"),
+    path("technicians/<int:pk>/absence/", workforce_views.technician_absence, name="technician_absence"),
+    path("absences/<int:pk>/decide/", workforce_views.absence_decide, name="absence_decide"),
+    path("absences/<int:pk>/cancel/", workforce_views.absence_cancel, name="absence_cancel"),
+    path("dispatch/", dispatch_views.board, name="dispatch_board"),
+    path("dispatch/move/", dispatch_views.move, name="dispatch_move"),
+    path("dispatch/moves/<int:pk>/undo/", dispatch_views.undo, name="dispatch_undo"),
+    path("dispatch/optimise/", dispatch_views.optimise, name="dispatch_optimise"),
+    path("dispatch/visits/<int:visit_pk>/emergency/", dispatch_views.emergency, name="dispatch_emergency"),
+    path("dispatch/proposals/<int:pk>/", dispatch_views.proposal, name="dispatch_proposal"),
+    path("dispatch/proposals/<int:pk>/decide/", dispatch_views.decide, name="dispatch_decide"),
+    path("dispatch/technicians/<int:pk>/day/", dispatch_views.technician_day, name="dispatch_day"),
+    path(
+        "dispatch/technicians/<int:pk>/dispatch/", dispatch_views.dispatch_day, name="dispatch_dispatch_day"
+    ),
+    path("dispatch/technicians/<int:pk>/feeds/", dispatch_views.feeds, name="dispatch_feeds"),
+]
+
+# The iCalendar feeds: public URLs carrying a revocable token (calendar clients cannot sign in).
+feed_urlpatterns = [
+    path("calendar/<str:token>.ics", dispatch_views.calendar_feed, name="calendar_feed"),
 ]
 
 # Sign-in pages keep Django's URL names (no namespace) so contrib.auth finds them.

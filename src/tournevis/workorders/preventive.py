@@ -11,8 +11,9 @@ For each active plan of an active contract, in one transaction per plan (the pla
   with their original due date, so a missed tick catches up;
 - ``(plan, object, occurrence key)`` is unique in the database: running twice creates nothing twice.
 
-Each work order is created ``ready`` with the plan's tolerance as its window and one audit event.
-Numbers: ``WO-YYYY-NNNNNN`` by year of creation; one worker runs the tick.
+Each work order is created ``ready`` with the plan's tolerance as its window, its first visit
+(unscheduled, for the planner), a status-change row and one audit event. Numbers: ``WO-YYYY-NNNNNN`` by
+year of creation (``lifecycle.next_number``).
 
 Under a **subscription** contract (the customer pays per service, so is told when one is due), each
 work order created also queues, in the same transaction, a "service due" e-mail to the contract's
@@ -42,7 +43,7 @@ from tournevis.customers.models import Contact
 from tournevis.installed_base.domain import ObjectStatus
 from tournevis.installed_base.models import Attribute, ServiceObject
 from tournevis.notifications.services import queue_email
-from tournevis.workorders import domain
+from tournevis.workorders import lifecycle
 from tournevis.workorders.domain import Kind, Status
 from tournevis.workorders.models import WorkOrder
 
@@ -139,12 +140,6 @@ def _notify_due(
     return len(recipients)
 
 
-def _last_sequence(year: int) -> int:
-    prefix = domain.format_number(year, 0)[:-6]
-    numbers = WorkOrder.objects.filter(number__startswith=prefix).values_list("number", flat=True)
-    return max((int(n[len(prefix) :]) for n in numbers if n[len(prefix) :].isdigit()), default=0)
-
-
 @transaction.atomic
 def generate_for_plan(plan_id: int, now: datetime, horizon_days: int) -> int:
     plan = (
@@ -164,7 +159,6 @@ def generate_for_plan(plan_id: int, now: datetime, horizon_days: int) -> int:
     existing = set(
         WorkOrder.objects.filter(source_plan=plan).values_list("service_object_id", "occurrence_key")
     )
-    sequence = _last_sequence(now.year)
     created = 0
     for obj in _objects(plan, contract, today):
         for occurrence in occurrences(plan, obj, since, until, now):
@@ -174,9 +168,8 @@ def generate_for_plan(plan_id: int, now: datetime, horizon_days: int) -> int:
             start, end = preventive.window(
                 occurrence.due, plan.tolerance_before_days, plan.tolerance_after_days
             )
-            sequence += 1
             order = WorkOrder.objects.create(
-                number=domain.format_number(now.year, sequence),
+                number=lifecycle.next_number(now),
                 kind=Kind.PREVENTIVE,
                 status=Status.READY,
                 customer_id=contract.customer_id,
@@ -188,10 +181,13 @@ def generate_for_plan(plan_id: int, now: datetime, horizon_days: int) -> int:
                 window_end=end,
                 source_plan=plan,
                 occurrence_key=occurrence.key,
+                title=f"{plan.name}: {obj.name}"[:300],
                 notes=plan.name,
                 created_at=now,
                 updated_at=now,
             )
+            lifecycle.log_change(ACTOR, order, None, "", order.status, now)
+            lifecycle.new_visit(ACTOR, order, now)
             audit.record(ACTOR, "workorder.generate", order, after=audit.snapshot(order))
             if contract.type == ContractType.SUBSCRIPTION:
                 _notify_due(order, plan, obj, (occurrence.due, start, end))

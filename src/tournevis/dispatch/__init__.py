@@ -1,0 +1,1 @@
+"""Dispatch: the planning board and optimised plans (``routing/``: solver port, adapters, checker)."""
