@@ -10,7 +10,7 @@ import pytest
 from tests.api_support import db_state
 from tests.conftest import SYSTEM
 from tests.dispatch.conftest import Planning
-from tournevis.dispatch import api, queries, services
+from tournevis.dispatch import api, feeds, queries, services
 from tournevis.dispatch.models import Move
 from tournevis.notifications.models import OutboundEmail
 from tournevis.workforce import services as workforce_services
@@ -178,8 +178,8 @@ def test_dispatching_a_day_tells_the_customer(planning: Planning) -> None:
 def test_the_feed_keeps_uids_bumps_sequences_and_cancels_a_visit_that_left(planning: Planning) -> None:
     visit = planning.visit(0)
     services.move_visit(SYSTEM, visit.pk, technician_id=planning.ana.pk, start=TUESDAY_9)
-    feed, token = services.create_feed(SYSTEM, planning.ana.pk)
-    first = services.feed_document(token)
+    feed, token = feeds.create_feed(SYSTEM, planning.ana.pk)
+    first = feeds.feed_document(token)
     assert first is not None
     uid = f"UID:visit-{visit.pk}@tournevis"
     assert uid in first and "STATUS:CONFIRMED" in first
@@ -188,17 +188,17 @@ def test_the_feed_keeps_uids_bumps_sequences_and_cancels_a_visit_that_left(plann
     services.move_visit(
         SYSTEM, visit.pk, technician_id=planning.ana.pk, start=datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
     )
-    second = services.feed_document(token)
+    second = feeds.feed_document(token)
     assert second is not None and uid in second
     assert int(second.split("SEQUENCE:")[1].split("\r\n")[0]) > sequence
     assert "DTSTART:20261124T090000Z" in second
     # back to the waiting list: published once more as cancelled
     services_visits.unschedule_visit(SYSTEM, visit.pk)
-    third = services.feed_document(token)
+    third = feeds.feed_document(token)
     assert third is not None and uid in third and "STATUS:CANCELLED" in third
     # a revoked token opens nothing
-    services.revoke_feed(SYSTEM, feed.pk)
-    assert services.feed_document(token) is None
+    feeds.revoke_feed(SYSTEM, feed.pk)
+    assert feeds.feed_document(token) is None
 
 
 def test_a_site_without_coordinates_is_left_out_with_the_reason(planning: Planning) -> None:

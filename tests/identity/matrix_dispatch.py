@@ -14,7 +14,7 @@ from typing import Any
 from tests.conftest import SYSTEM
 from tests.identity.matrix_workforce import _technician
 from tournevis.customers import services as customer_services
-from tournevis.dispatch import services
+from tournevis.dispatch import feeds, services
 from tournevis.dispatch.models import Feed, Move, Proposal, ProposalStatus
 from tournevis.workforce import services as workforce_services
 from tournevis.workforce.models import Shift
@@ -81,7 +81,7 @@ def _feed(scene: Any, own: bool) -> int:
     technician_id = _technician(scene, own)
     found = Feed.objects.filter(technician_id=technician_id, revoked_at__isnull=True).first()
     if found is None:
-        found, _token = services.create_feed(SYSTEM, technician_id)
+        found, _token = feeds.create_feed(SYSTEM, technician_id)
     return found.pk
 
 

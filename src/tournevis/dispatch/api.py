@@ -11,7 +11,7 @@ from ninja import Query, Router, Schema, Status
 from tournevis.core.errors import InvalidInput, NotFound, gettext_noop
 from tournevis.core.idempotency import idempotent
 from tournevis.core.rest import StrictIn, actor_of, expected_version
-from tournevis.dispatch import queries, services
+from tournevis.dispatch import feeds, queries, services
 from tournevis.dispatch.models import Move, Proposal
 from tournevis.dispatch.problem import describe
 from tournevis.dispatch.routing.model import Reason
@@ -284,7 +284,7 @@ def create_feed(request: HttpRequest, technician_id: int) -> Status:
     from tournevis.workforce.access import access_technician
 
     access_technician(actor_of(request), technician_id)
-    feed, token = services.create_feed(actor_of(request), technician_id)
+    feed, token = feeds.create_feed(actor_of(request), technician_id)
     url = request.build_absolute_uri(f"/calendar/{token}.ics")
     return Status(201, {"id": feed.pk, "technician_id": technician_id, "url": url})
 
@@ -305,5 +305,5 @@ def revoke_feed(request: HttpRequest, feed_id: int) -> dict[str, Any]:
     if found is None:
         raise NotFound(gettext_noop("No calendar feed with id %(id)s."), id=feed_id)
     access_technician(actor_of(request), found.technician_id)
-    feed = services.revoke_feed(actor_of(request), feed_id)
+    feed = feeds.revoke_feed(actor_of(request), feed_id)
     return {"id": feed.pk, "revoked_at": feed.revoked_at}

@@ -23,9 +23,10 @@ from django.views.decorators.http import require_POST
 
 from tournevis.core import clock
 from tournevis.core.errors import DomainError, NotFound
+from tournevis.dispatch import feeds as calendar_feeds
 from tournevis.dispatch import queries, services
 from tournevis.dispatch.api import proposal_out
-from tournevis.dispatch.models import Proposal
+from tournevis.dispatch.models import Feed, Proposal
 from tournevis.identity.guard import page, public
 from tournevis.web.ticket_views import parse_int
 from tournevis.web.views import _actor
@@ -309,16 +310,13 @@ def feeds(request: HttpRequest, pk: int) -> HttpResponse:
         action = request.POST.get("action")
         try:
             if action == "create":
-                _feed, token = services.create_feed(actor, technician.pk)
+                _feed, token = calendar_feeds.create_feed(actor, technician.pk)
                 new_url = request.build_absolute_uri(reverse("calendar_feed", args=[token]))
             elif action == "revoke":
                 feed_id = parse_int(request.POST.get("feed_id"))
-                if (
-                    feed_id is None
-                    or not queries.Feed.objects.filter(pk=feed_id, technician=technician).exists()
-                ):
+                if feed_id is None or not Feed.objects.filter(pk=feed_id, technician=technician).exists():
                     raise Http404
-                services.revoke_feed(actor, feed_id)
+                calendar_feeds.revoke_feed(actor, feed_id)
                 messages.success(request, _("The feed URL is revoked: calendars using it stop updating."))
         except DomainError as error:
             messages.error(request, error.text(_))
@@ -334,7 +332,7 @@ def feeds(request: HttpRequest, pk: int) -> HttpResponse:
 @public
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The iCalendar feed behind a revocable token URL (no login: calendar clients cannot log in)."""
-    text = services.feed_document(token)
+    text = calendar_feeds.feed_document(token)
     if text is None:
         raise Http404
     response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
