@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from .test_solomon import SOLOMON, needs_instances
+from .test_solomon import SOLOMON, SQUARE, needs_instances
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "docs" / "examples" / "dispatch-problem.json"
@@ -92,10 +92,24 @@ def test_the_command_line_prints_one_line_and_exits_non_zero(tmp_path: Path) -> 
     assert done.stderr.strip().splitlines() == [f"CommandError: {path}: visits[3].duration: unknown field"]
 
 
+def test_solomon_prints_the_result(tmp_path: Path) -> None:
+    path = tmp_path / "SQUARE.txt"
+    path.write_text(SQUARE)
+    out = io.StringIO()
+    call_command("dispatch", "solomon", str(path), "--time-limit", "0.5", stdout=out)
+    result = json.loads(out.getvalue())
+    assert sorted(result) == ["distance", "feasible", "instance", "seconds", "vehicles"]
+    assert (result["instance"], result["vehicles"], result["distance"], result["feasible"]) == (
+        "SQUARE",
+        1,
+        44.14,
+        True,
+    )
+
+
 @needs_instances
-def test_solomon_prints_the_result() -> None:
+def test_solomon_solves_c101_from_the_shared_benchmarks() -> None:
     out = io.StringIO()
     call_command("dispatch", "solomon", str(SOLOMON / "C101.txt"), "--time-limit", "0.5", stdout=out)
     result = json.loads(out.getvalue())
-    assert sorted(result) == ["distance", "feasible", "instance", "seconds", "vehicles"]
     assert (result["instance"], result["vehicles"], result["feasible"]) == ("C101", 10, True)

@@ -62,6 +62,32 @@ def test_a_file_that_is_not_solomon_is_refused() -> None:
     assert (caught.value.field, caught.value.message) == ("x.txt", "not a Solomon instance file")
 
 
+SQUARE = """SQUARE
+
+VEHICLE
+NUMBER     CAPACITY
+  3         100
+
+CUSTOMER
+CUST NO.  XCOORD.   YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE   TIME
+
+    0      0          0          0          0        1000         0
+    1      0         10         10          0        1000        10
+    2     10         10         10          0        1000        10
+    3     10          0         10          0        1000        10
+    4      5          5         10          0        1000        10
+"""
+
+
+def test_a_square_is_solved_to_its_optimum() -> None:
+    # Given a depot at a corner of a 10 x 10 square, customers on the three other corners and the
+    # centre, wide windows and one vehicle enough: the best tour is the perimeter with a detour
+    # through the centre, 10 + 10 + 10 + 2 x sqrt(50) (one vehicle: more vehicles only add distance)
+    result = solomon.solve(solomon.parse(SQUARE), time_limit=0.5)
+    assert (result["instance"], result["vehicles"], result["feasible"]) == ("SQUARE", 1, True)
+    assert result["distance"] == round(30 + 2 * 50**0.5, 2)
+
+
 @needs_instances
 def test_c101_within_one_percent_of_828_94_in_two_seconds() -> None:
     started = time.perf_counter()
