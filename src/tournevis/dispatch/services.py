@@ -307,12 +307,12 @@ def current_plan(built: problem.Built) -> rm.Plan:
     return rm.Plan(routes=routes, unassigned=(), solver="current", seconds=0.0)
 
 
-@transaction.atomic
 def insert_emergency(
     actor: Actor, visit_id: int, *, day: date | None = None, time_limit: float = 1.0
 ) -> Proposal:
     """Place one new urgent visit into the day's plan with as few changes as possible: a ready
-    proposal (kind emergency) the dispatcher accepts."""
+    proposal (kind emergency) the dispatcher accepts. The solver runs before the proposal's short
+    write transaction, so other writers never wait for it."""
     visit = Visit.objects.select_related("work_order").filter(pk=visit_id).first()
     if visit is None:
         raise NotFound(gettext_noop("No visit with id %(id)s."), id=visit_id)
@@ -323,7 +323,7 @@ def insert_emergency(
             current=visit.status,
         )
     day = day or clock.now().date()
-    proposal = Proposal.objects.create(
+    proposal = Proposal(
         kind=ProposalKind.EMERGENCY,
         first_day=day,
         last_day=day,
@@ -341,8 +341,11 @@ def insert_emergency(
     _solve_into(proposal, compute)
     proposal.status = ProposalStatus.READY
     proposal.finished_at = clock.now()
-    proposal.save()
-    audit.record(actor, "dispatch.emergency", proposal, before=None, after=audit.snapshot(proposal, SNAPSHOT))
+    with transaction.atomic():
+        proposal.save()
+        audit.record(
+            actor, "dispatch.emergency", proposal, before=None, after=audit.snapshot(proposal, SNAPSHOT)
+        )
     return proposal
 
 
