@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tournevis.core.errors import gettext_noop
+from tournevis.workorders.domain import UNDER_WAY, VisitStatus
 
 # Visit statuses a move may not touch: the technician has it, or it is over.
-LOCKED_STATUSES = frozenset({"dispatched", "en_route", "on_site", "paused", "completed", "cancelled"})
+LOCKED_STATUSES = UNDER_WAY | {VisitStatus.COMPLETED, VisitStatus.CANCELLED}
 
 
 @dataclass(frozen=True)

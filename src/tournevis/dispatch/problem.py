@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 from django.db.models import Q
 
@@ -30,18 +30,14 @@ from tournevis.core.errors import gettext_noop
 from tournevis.dispatch.routing import model as rm
 from tournevis.dispatch.routing import reasons
 from tournevis.workforce.models import Team
-from tournevis.workforce.queries import Resource, resources
-from tournevis.workorders.domain import Status, VisitStatus, access_windows
+from tournevis.workforce.queries import Resource, resources, utc_bounds
+from tournevis.workorders.domain import UNDER_WAY, Status, VisitStatus, access_windows
 from tournevis.workorders.models import Visit, WorkOrder
+from tournevis.workorders.services_visits import MOVABLE
 
 MOVABLE_ORDERS = (Status.READY.value, Status.SCHEDULED.value, Status.PAUSED.value)
-MOVABLE_VISITS = (VisitStatus.UNSCHEDULED.value, VisitStatus.PLANNED.value)
-LOCKED_VISITS = (
-    VisitStatus.DISPATCHED.value,
-    VisitStatus.EN_ROUTE.value,
-    VisitStatus.ON_SITE.value,
-    VisitStatus.PAUSED.value,
-)
+MOVABLE_VISITS = tuple(sorted(MOVABLE))
+LOCKED_VISITS = tuple(sorted(UNDER_WAY))
 
 
 # A reason of this module, beside the solver port's (routing.reasons): the site cannot be placed.
@@ -64,14 +60,6 @@ class Built:
     basis: dict[str, int | None]  # visit key → the visit's version at build time
     movable: set[str] = field(default_factory=set)
     unroutable: list[rm.Unassigned] = field(default_factory=list)
-
-
-def horizon(first: date, last: date) -> tuple[datetime, datetime]:
-    """UTC instants containing every local day of the horizon in any time zone."""
-    return (
-        datetime.combine(first - timedelta(days=1), time(0), tzinfo=UTC),
-        datetime.combine(last + timedelta(days=2), time(0), tzinfo=UTC),
-    )
 
 
 def _intersect(
@@ -145,7 +133,7 @@ def build(team_id: int | None, first: date, last: date, travel: rm.Travel | None
     if team is not None:
         ids = list(team.technicians.filter(active=True).values_list("pk", flat=True))
     people = {str(r.id): r for r in resources(ids, first, last)}
-    low, high = horizon(first, last)
+    low, high = utc_bounds(first, last)
     built = Built(rm.Problem((), ()), people, {}, {}, {})
     visits: list[rm.Visit] = []
     for order in _orders(team, [int(k) for k in people], first, last):

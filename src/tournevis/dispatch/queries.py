@@ -13,23 +13,14 @@ from typing import Any
 from django.db.models import Q
 
 from tournevis.dispatch.models import Feed, Move, Proposal
-from tournevis.dispatch.problem import horizon
 from tournevis.workforce.models import Absence, Team
-from tournevis.workforce.queries import resources
-from tournevis.workorders.domain import VisitStatus
+from tournevis.workforce.queries import resources, utc_bounds
+from tournevis.workorders.domain import UNDER_WAY, VisitStatus
 from tournevis.workorders.models import Visit
 
 MAX_BOARD_DAYS = 42
 # Visits the dispatcher may no longer drag (the technician has them, or they are over)
-LOCKED = frozenset(
-    {
-        VisitStatus.DISPATCHED.value,
-        VisitStatus.EN_ROUTE.value,
-        VisitStatus.ON_SITE.value,
-        VisitStatus.PAUSED.value,
-        VisitStatus.COMPLETED.value,
-    }
-)
+LOCKED = UNDER_WAY | {VisitStatus.COMPLETED}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -46,7 +37,7 @@ def board(first: date, last: date, team_id: int | None = None) -> dict[str, Any]
         ids = list(Team.objects.get(pk=team_id).technicians.filter(active=True).values_list("pk", flat=True))
     people = resources(ids, first, last)
     technician_ids = [r.id for r in people]
-    low, high = horizon(first, last)
+    low, high = utc_bounds(first, last)
     visits = (
         Visit.objects.filter(technician_id__in=technician_ids, planned_start__lt=high, planned_end__gt=low)
         .exclude(status=VisitStatus.CANCELLED.value)

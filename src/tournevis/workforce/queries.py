@@ -30,7 +30,7 @@ def holidays_for(country: str, subdivision: str, first: date, last: date) -> fro
         return frozenset()
 
 
-def _utc_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+def utc_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     """UTC instants that contain every local day first … last in any time zone (±14 h)."""
     return (
         datetime.combine(first - timedelta(days=1), time(0), tzinfo=UTC),
@@ -72,7 +72,7 @@ class _Period:
 
 
 def _approved(technicians: QuerySet[Technician], first: date, last: date) -> dict[int, list[_Period]]:
-    low, high = _utc_bounds(first, last)
+    low, high = utc_bounds(first, last)
     found: dict[int, list[_Period]] = defaultdict(list)
     rows = Absence.objects.filter(
         technician__in=technicians.values("pk"),
