@@ -23,6 +23,7 @@ TRACKED_APPS = (
     "telemetry",
     "workforce",
     "dispatch",
+    "stock",
     "django_tasks_db",
 )
 PROBLEM = "application/problem+json"

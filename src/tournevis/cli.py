@@ -5,6 +5,8 @@ tournevis users create NAME --role ROLE [--customer ID]
 tournevis token create --user NAME
 tournevis demo load [--size small|large] [--seed N]
 tournevis worker
+tournevis dispatch solve PROBLEM.json | solomon FILE
+tournevis stock import PARTS.csv [--dry-run]
 tournevis runserver
 """
 

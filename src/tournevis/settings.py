@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tournevis.customers",
     "tournevis.installed_base",
     "tournevis.workforce",
+    "tournevis.stock",
     "tournevis.contracts",
     "tournevis.notifications",
     "tournevis.tickets",
@@ -171,6 +172,10 @@ CONTRACTS_FALLBACK_TIMEZONE = os.environ.get("CONTRACTS_FALLBACK_TIMEZONE", "UTC
 # SLA clocks: the warning fires at this share of the target; these subject statuses pause the clocks.
 CONTRACTS_SLA_WARNING_SHARE = 0.75
 CONTRACTS_SLA_PAUSE_STATUSES = ("waiting_customer", "waiting_parts", "waiting_third_party")
+# Stock: lead time inside a region without a configured lane (hours); days before a loan's due date
+# and between reminders.
+STOCK_DEFAULT_GROUND_HOURS = int(os.environ.get("TOURNEVIS_STOCK_GROUND_HOURS", "24"))
+STOCK_LOAN_REMINDER_DAYS = int(os.environ.get("TOURNEVIS_STOCK_LOAN_REMINDER_DAYS", "2"))
 
 # Links in e-mails and webhooks point here (the public URL of the back office)
 TOURNEVIS_BASE_URL = os.environ.get("TOURNEVIS_BASE_URL", "http://localhost:8000")

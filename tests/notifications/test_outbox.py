@@ -78,7 +78,8 @@ def test_the_worker_tick_delivers_and_purges(db, smtp, settings):
         "contracts_renewed=0, contracts_expired=0, contract_reminders_queued=0, sla_escalations_fired=0, "
         "ticket_escalations_applied=0, ticket_escalations_skipped=0, bug_links_stored=0, "
         "bug_answers_unreadable=0, ticket_updates_overdue=0, "
-        "preventive_work_orders_created=0, emails_sent=1, sms_sent=0, webhooks_sent=0\n"
+        "preventive_work_orders_created=0, loans_reminded=0, loan_reminder_emails=0, "
+        "emails_sent=1, sms_sent=0, webhooks_sent=0\n"
     )
     assert len(smtp.messages) == 1
 

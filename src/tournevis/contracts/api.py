@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from tournevis.contracts import access, queries, services
 from tournevis.contracts.models import Amendment, Contract, Coverage
@@ -60,6 +60,7 @@ class ContractOut(Schema):
     parts_included: bool
     labour_included: bool
     loaner_included: bool
+    sla_pause_for_parts: bool
     preventive_visits_per_year: int
     account_manager_id: int | None
     notes: str
@@ -107,6 +108,9 @@ class ContractIn(StrictIn):
     parts_included: bool = False
     labour_included: bool = False
     loaner_included: bool = False
+    sla_pause_for_parts: bool = Field(
+        False, description="The SLA on-site and resolution clocks pause while the work order waits for parts"
+    )
     preventive_visits_per_year: int = 0
     account_manager_id: int | None = None
     notes: str = ""
@@ -131,6 +135,7 @@ class ContractPatch(StrictIn):
     parts_included: bool | None = None
     labour_included: bool | None = None
     loaner_included: bool | None = None
+    sla_pause_for_parts: bool | None = None
     preventive_visits_per_year: int | None = None
     account_manager_id: int | None = None
     notes: str | None = None

@@ -167,7 +167,7 @@ def clean_contract(data: Mapping[str, Any]) -> dict[str, Any]:
         )
     if "renewal_months" in data:
         out["renewal_months"] = _positive_int(data["renewal_months"], "renewal_months")
-    for name in ("parts_included", "labour_included", "loaner_included"):
+    for name in ("parts_included", "labour_included", "loaner_included", "sla_pause_for_parts"):
         if name in data:
             out[name] = _flag(data[name], name)
     if "notes" in data:

@@ -166,6 +166,7 @@ class Contract(models.Model):
     parts_included = models.BooleanField(_("parts included"), default=False)
     labour_included = models.BooleanField(_("labour included"), default=False)
     loaner_included = models.BooleanField(_("loaner entitlement"), default=False)
+    sla_pause_for_parts = models.BooleanField(_("SLA paused while waiting for parts"), default=False)
     preventive_visits_per_year = models.PositiveSmallIntegerField(_("preventive visits per year"), default=0)
     account_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -89,3 +90,13 @@ def clean_text(value: str | None, field: str, *, max_length: int, required: bool
     if len(value) > max_length:
         raise InvalidInput(gettext_noop("At most %(max)s characters."), field=field, max=max_length)
     return value
+
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def great_circle_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle (haversine) distance in metres between two points given in degrees."""
+    p1, l1, p2, l2 = map(math.radians, (lat1, lon1, lat2, lon2))
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin((l2 - l1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))

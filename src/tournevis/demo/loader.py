@@ -20,7 +20,10 @@ many minutes on SQLite. The loader instead:
 - with ``service_desk=True`` (the ``demo load`` command), writes calendars, SLA tiers, contracts,
   agents, triage rules and tickets through their services (``service_desk.py``: a few hundred rows),
   then skills, teams, technicians, their shifts and absences (``workforce.py``, through its services),
-  then about thirty work orders, half of them planned for the technicians (``workorders.py``).
+  then the spare parts: depots, vans, lanes, parts, stock levels and transfers (``stock.py``, through
+  ``stock.services``), then about thirty work orders, half of them planned for the technicians
+  (``workorders.py``), then parts reserved for some of them and the loaner pool with its loans out
+  (``stock.py``).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from tournevis.demo import catalogue
 from tournevis.demo.logins import ensure_users
 from tournevis.demo.plan import SIZES, Plan, Size, make_plan
 from tournevis.demo.service_desk import load_service_desk
+from tournevis.demo.stock import load_loaners, load_reservations, load_stock
 from tournevis.demo.trees import SerialMint, site_tree
 from tournevis.demo.workforce import load_workforce
 from tournevis.demo.workorders import load_workorders
@@ -285,7 +289,10 @@ def load(
         if service_desk:
             counts |= load_service_desk(plan, customers, ACTOR, progress)
             counts |= load_workforce(plan, ACTOR)
+            counts |= load_stock(plan, ACTOR)
             counts |= load_workorders(plan, ACTOR)
+            counts |= load_reservations(plan, ACTOR)
+            counts |= load_loaners(plan, ACTOR)
         audit.record(
             ACTOR,
             "demo.load",

@@ -14,7 +14,9 @@ With a team, the movable work orders are those whose site is in the team's regio
 planned for one of the team's technicians.
 
 A visit's windows are the site's access hours intersected with the slot booked with the customer and
-the work order's date window (preventive tolerance); its deadline is the SLA on-site deadline. A work
+the work order's date window (preventive tolerance); its deadline is the SLA on-site deadline; its
+earliest start, when the work order waits for spare parts, their expected arrival
+(``workorders.parts.waiting``: the latest arrival of the transfers not yet received). A work
 order whose site has no coordinates cannot be routed: it is reported with reason ``no_location``.
 """
 
@@ -31,6 +33,7 @@ from tournevis.dispatch.routing import model as rm
 from tournevis.dispatch.routing import reasons
 from tournevis.workforce.models import Team
 from tournevis.workforce.queries import Resource, resources, utc_bounds
+from tournevis.workorders import parts
 from tournevis.workorders.domain import UNDER_WAY, Status, VisitStatus, access_windows
 from tournevis.workorders.models import Visit, WorkOrder
 from tournevis.workorders.services_visits import MOVABLE
@@ -136,7 +139,9 @@ def build(team_id: int | None, first: date, last: date, travel: rm.Travel | None
     low, high = utc_bounds(first, last)
     built = Built(rm.Problem((), ()), people, {}, {}, {})
     visits: list[rm.Visit] = []
-    for order in _orders(team, [int(k) for k in people], first, last):
+    orders = _orders(team, [int(k) for k in people], first, last)
+    arrivals = parts.waiting([order.pk for order in orders])  # one query: parts still on their way
+    for order in orders:
         open_visit = _open_visit(order)
         if open_visit is not None and open_visit.status not in MOVABLE_VISITS:
             continue  # under way: added below as locked when it belongs to one of the technicians
@@ -165,6 +170,7 @@ def build(team_id: int | None, first: date, last: date, travel: rm.Travel | None
                 skills=_skills(order),
                 priority=order.priority,
                 deadline=order.onsite_deadline,
+                earliest=arrivals.get(order.pk) if pin is None else None,
                 pin=pin,
             )
         )

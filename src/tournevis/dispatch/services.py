@@ -25,7 +25,7 @@ from tournevis.dispatch.routing import model as rm
 from tournevis.dispatch.routing import port
 from tournevis.workforce.models import Absence, Team, Technician
 from tournevis.workforce.queries import resources
-from tournevis.workorders import services_visits
+from tournevis.workorders import parts, services_visits
 from tournevis.workorders.domain import VisitStatus
 from tournevis.workorders.models import Visit
 
@@ -394,6 +394,7 @@ def _candidate(visit: Visit, start: datetime, end: datetime) -> domain.Candidate
         skills={row.skill.code: row.level for row in order.required_skills.select_related("skill")},
         windows=[domain.Span(a, b) for a, b in problem.windows_of(order, first, last)],
         deadline=order.onsite_deadline,
+        earliest=parts.waiting([order.pk]).get(order.pk),  # the parts' expected arrival, if awaited
     )
 
 

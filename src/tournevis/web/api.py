@@ -23,11 +23,16 @@ from tournevis.identity.api import BearerTokenAuth, SessionActorAuth
 from tournevis.identity.api import router as identity_router
 from tournevis.identity.problems import problem_body, problem_response
 from tournevis.installed_base.api import router as installed_base_router
+from tournevis.stock.api import router as stock_router
+from tournevis.stock.api_loaners import router as loaners_router
+from tournevis.stock.api_transfers import router as stock_transfers_router
 from tournevis.telemetry.api import router as telemetry_router
 from tournevis.tickets.api import router as tickets_router
 from tournevis.tickets.api_admin import router as tickets_admin_router
 from tournevis.workforce.api import router as workforce_router
 from tournevis.workorders.api import router as workorders_router
+from tournevis.workorders.api_loaners import router as workorder_loaners_router
+from tournevis.workorders.api_parts import router as workorder_parts_router
 
 api = NinjaAPI(
     title="Tournevis API",
@@ -54,6 +59,11 @@ api.add_router("/", tickets_router)
 api.add_router("/", workorders_router)
 api.add_router("/", workforce_router)
 api.add_router("/", dispatch_router)
+api.add_router("/", stock_router)  # stock: parts, locations, levels, movements
+api.add_router("/", stock_transfers_router)  # stock: transfers and replenishment
+api.add_router("/", loaners_router)  # stock: the loaner pool and loans
+api.add_router("/", workorder_loaners_router)  # a work order's loaner (entitlement, lend)
+api.add_router("/", workorder_parts_router)  # a work order's spare parts (reserve, release)
 
 
 def _field_of(location: tuple[object, ...] | list[object]) -> str:

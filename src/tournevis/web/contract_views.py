@@ -88,6 +88,7 @@ def contract(request: HttpRequest, pk: int) -> HttpResponse:
                 (found.parts_included, _("parts")),
                 (found.labour_included, _("labour")),
                 (found.loaner_included, _("loaner")),
+                (found.sla_pause_for_parts, _("SLA paused while waiting for parts")),
             )
             if flag
         ],

@@ -4,10 +4,14 @@ from tournevis.web import (
     auth_views,
     contract_views,
     dispatch_views,
+    loaner_views,
+    stock_transfer_views,
+    stock_views,
     ticket_intake_views,
     ticket_views,
     views,
     workforce_views,
+    workorder_parts_views,
     workorder_views,
 )
 
@@ -78,6 +82,48 @@ urlpatterns = [
         "dispatch/technicians/<int:pk>/dispatch/", dispatch_views.dispatch_day, name="dispatch_dispatch_day"
     ),
     path("dispatch/technicians/<int:pk>/feeds/", dispatch_views.feeds, name="dispatch_feeds"),
+    # Stock (pages of stock_views and stock_transfer_views)
+    path("stock/", stock_views.overview, name="stock"),
+    path("stock/locations/<int:pk>/", stock_views.location, name="stock_location"),
+    path("stock/locations/<int:pk>/receive/", stock_views.location_receive, name="stock_location_receive"),
+    path("stock/locations/<int:pk>/adjust/", stock_views.location_adjust, name="stock_location_adjust"),
+    path("stock/locations/<int:pk>/limits/", stock_views.location_limits, name="stock_location_limits"),
+    path(
+        "stock/locations/<int:pk>/replenish/", stock_views.location_replenish, name="stock_location_replenish"
+    ),
+    path("stock/parts/", stock_views.parts, name="stock_parts"),
+    path("stock/parts/<int:pk>/", stock_views.part, name="stock_part"),
+    path("stock/movements/", stock_views.movements, name="stock_movements"),
+    path("stock/transfers/", stock_transfer_views.transfers, name="stock_transfers"),
+    path("stock/transfers/new/", stock_transfer_views.transfer_new, name="stock_transfer_new"),
+    path("stock/transfers/<int:pk>/ship/", stock_transfer_views.transfer_ship, name="stock_transfer_ship"),
+    path(
+        "stock/transfers/<int:pk>/receive/",
+        stock_transfer_views.transfer_receive,
+        name="stock_transfer_receive",
+    ),
+    path(
+        "stock/transfers/<int:pk>/cancel/", stock_transfer_views.transfer_cancel, name="stock_transfer_cancel"
+    ),
+    # Loaner pool (loaner_views)
+    path("stock/loaners/", loaner_views.pool, name="stock_loaners"),
+    path("stock/loaners/new/", loaner_views.loaner_new, name="stock_loaner_new"),
+    path("stock/loaners/<int:pk>/", loaner_views.loaner_detail, name="stock_loaner"),
+    path("stock/loaners/<int:pk>/lend/", loaner_views.loaner_lend, name="stock_loaner_lend"),
+    path("stock/loaners/<int:pk>/edit/", loaner_views.loaner_edit, name="stock_loaner_edit"),
+    path("stock/loans/", loaner_views.loans, name="stock_loans"),
+    path("stock/loans/<int:pk>/return/", loaner_views.loan_return, name="stock_loan_return"),
+    path("stock/loans/<int:pk>/inspect/", loaner_views.loan_inspect, name="stock_loan_inspect"),
+    path("workorders/<int:pk>/loan/", loaner_views.work_order_lend, name="workorder_loan"),
+    # A work order's spare parts (workorder_parts_views)
+    path(
+        "workorders/<int:pk>/parts/", workorder_parts_views.work_order_reserve, name="workorder_parts_reserve"
+    ),
+    path(
+        "workorders/<int:pk>/parts/<int:reservation_id>/release/",
+        workorder_parts_views.work_order_release,
+        name="workorder_parts_release",
+    ),
 ]
 
 # The iCalendar feeds: public URLs carrying a revocable token (calendar clients cannot sign in).

@@ -32,6 +32,7 @@ from tournevis.identity.permissions import is_allowed
 from tournevis.installed_base.access import visible_objects
 from tournevis.tickets.access import access_ticket
 from tournevis.tickets.models import Ticket
+from tournevis.web import loaner_views, workorder_parts_views
 from tournevis.web.ticket_views import PRIORITY_LABELS, error_text, parse_int
 from tournevis.web.views import PAGE_SIZE, _actor, not_found_is_404
 from tournevis.workforce.models import Skill, Technician
@@ -253,6 +254,8 @@ def _detail(
         "technicians": Technician.objects.filter(active=True).order_by("name", "id") if planner else [],
         "errors": errors or {},
         "values": values or {},
+        "loaner": loaner_views.work_order_section(actor, order),
+        "parts": workorder_parts_views.work_order_section(actor, order),
         **labels(),
     }
     if open_visit is not None and open_visit.planned_start is not None:

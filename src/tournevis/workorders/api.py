@@ -32,7 +32,7 @@ from tournevis.identity import guard
 from tournevis.identity.permissions import is_allowed
 from tournevis.installed_base.access import access_object
 from tournevis.tickets.access import access_ticket
-from tournevis.workorders import access, queries, services
+from tournevis.workorders import access, parts, queries, services
 from tournevis.workorders.models import StatusChange, Visit, WorkOrder
 
 router = Router(tags=["work orders"])
@@ -127,6 +127,10 @@ class WorkOrderDetailOut(WorkOrderOut):
     required_skills: list[SkillOut]
     visits: list[VisitOut]
     status_changes: list[StatusChangeOut]
+    waiting_for_parts: bool = Field(False, description="Some reserved parts are still on their way")
+    parts_expected_arrival: datetime | None = Field(
+        None, description="When the last awaited part should arrive (GET …/parts for the details)"
+    )
 
 
 class WorkOrderIn(StrictIn):
@@ -229,6 +233,8 @@ def detail(order: WorkOrder) -> dict[str, Any]:
         for v in Visit.objects.filter(work_order=order).select_related("technician").order_by("number")
     ]
     body["status_changes"] = [StatusChangeOut.from_orm(c).dict() for c in queries.timeline(order)]
+    arrival = parts.waiting([order.pk]).get(order.pk)
+    body["waiting_for_parts"], body["parts_expected_arrival"] = arrival is not None, arrival
     return body
 
 

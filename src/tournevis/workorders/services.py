@@ -26,7 +26,7 @@ from tournevis.tickets import services as ticket_services
 from tournevis.tickets.events import event as ticket_event
 from tournevis.tickets.models import Ticket
 from tournevis.workforce.models import Skill
-from tournevis.workorders import domain, lifecycle
+from tournevis.workorders import domain, lifecycle, parts
 from tournevis.workorders.domain import Kind, Status, VisitStatus
 from tournevis.workorders.lifecycle import WORK_ORDER_SNAPSHOT
 from tournevis.workorders.models import WorkOrder, WorkOrderSkill
@@ -411,6 +411,7 @@ def _cancel(actor: Actor, order: WorkOrder, reason: str, at: datetime) -> None:
         lifecycle.set_visit_status(actor, order, current, VisitStatus.CANCELLED.value, at, reason)
         lifecycle.save_visit(actor, current, visit_before, "visit.cancel", at)
     lifecycle.set_status(actor, order, Status.CANCELLED, at, reason)
+    parts.release_all(actor, order, reason, at)  # its spare parts go back to stock
     if order.ticket_id is not None:
         ticket_event(
             Ticket.objects.get(pk=order.ticket_id),

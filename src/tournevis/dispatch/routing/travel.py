@@ -19,11 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from tournevis.core.domain import EARTH_RADIUS_M, great_circle_m
 from tournevis.core.errors import DomainError, gettext_noop
 
 from .model import Location, Problem, Travel
 
-EARTH_RADIUS_M = 6_371_008.8
 UNREACHABLE = 10_000_000
 """Seconds standing for "no route" (about 116 days; still fits the solvers' integer types)."""
 OSRM_BLOCK = 100
@@ -39,9 +39,7 @@ class TravelError(DomainError):
 
 def haversine_m(a: Location, b: Location) -> float:
     """Great-circle distance in metres."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+    return great_circle_m(a.lat, a.lon, b.lat, b.lon)
 
 
 class Matrix:

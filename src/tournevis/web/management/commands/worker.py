@@ -1,6 +1,7 @@
 """tournevis worker: the periodic tick (deliver the outbox, purge login failures and old idempotency keys,
 renew or expire contracts and queue their reminders, fire SLA escalations and apply their actions to
-tickets, store bug-tracker links, flag overdue customer updates, generate preventive work orders).
+tickets, store bug-tracker links, flag overdue customer updates, generate preventive work orders,
+remind customers of loaners due back).
 
 Queued django-tasks run in ``tournevis db_worker``; this loop does the time-driven work.
 """
@@ -19,12 +20,15 @@ from django.core.management.base import BaseCommand, CommandParser
 from tournevis.contracts import services_reminders as contracts
 from tournevis.contracts import sla_services
 from tournevis.core import clock, idempotency
+from tournevis.core.actor import Actor
 from tournevis.identity import throttle
 from tournevis.notifications import services as notifications
 from tournevis.tickets import tasks as tickets_tasks
+from tournevis.workorders import loaners as workorder_loaners
 from tournevis.workorders import preventive
 
 logger = logging.getLogger(__name__)
+LOANERS = Actor.system("loaners")  # who sends the loan reminders
 
 
 def _steps() -> list[tuple[str, Callable[[], dict[str, int]]]]:
@@ -43,6 +47,7 @@ def _steps() -> list[tuple[str, Callable[[], dict[str, int]]]]:
         ("sla", lambda: sla_services.tick(clock.now(), notifications.queue_email)),
         ("tickets", lambda: tickets_tasks.tick(clock.now())),
         ("preventive", lambda: preventive.tick(clock.now())),
+        ("loaners", lambda: workorder_loaners.send_loan_reminders(LOANERS, clock.now())),
         ("outbox", notifications.deliver_outbox),
     ]
 
