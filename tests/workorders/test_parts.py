@@ -231,6 +231,25 @@ def test_waiting_for_parts_pauses_the_sla_where_the_contract_allows_and_resumes_
     )
 
 
+def test_the_worker_tick_resumes_clocks_whose_arrival_handler_did_not_run(world, room, gold, frozen):
+    pausing(gold)
+    order = with_van(world, room)
+    (made,) = parts.reserve_parts(SYSTEM, order.pk, [{"part": "BELT", "quantity": 2}])
+    assert parts.resume_arrived(SYSTEM, MONDAY_10) == {"sla_clocks_resumed_after_parts": 0}  # still awaited
+    stock_services.ship_transfer(SYSTEM, made.transfer_id)
+    stock_services.receive_transfer(SYSTEM, made.transfer_id)  # its after-commit handler never runs here
+    assert clocks(order)["onsite"] == "paused"
+
+    later = MONDAY_10 + timedelta(hours=9)
+    assert parts.resume_arrived(SYSTEM, later) == {"sla_clocks_resumed_after_parts": 1}
+
+    assert clocks(order)["onsite"] == "running"
+    assert clocks(order)["resolution"] == "running"
+    resumed = AuditEvent.objects.filter(action="workorder.parts.sla_resumed", object_id=str(order.pk))
+    assert resumed.count() == 1
+    assert parts.resume_arrived(SYSTEM, later) == {"sla_clocks_resumed_after_parts": 0}
+
+
 def test_the_sla_waits_for_the_last_transfer(world, room, gold, frozen, django_capture_on_commit_callbacks):
     pausing(gold)
     order = with_van(world, room)

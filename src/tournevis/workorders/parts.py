@@ -22,7 +22,9 @@ are resumed (a clock paused for another reason stays paused).
 
 **Events consumed** (``handlers``): ``stock.transfer_received`` and ``stock.transfer_cancelled`` — the
 work order's audit log records them and its SLA clocks follow. Cancelling a work order releases its
-active reservations (``services.cancel``).
+active reservations (``services.cancel``). Handlers run after the stock change commits; should one not
+run (the process stopped in between), the worker tick's ``resume_arrived`` resumes the clocks still
+paused for parts that are no longer awaited.
 """
 
 from __future__ import annotations
@@ -306,3 +308,30 @@ def parts_status(work_order_id: int) -> PartsStatus:
 def waiting(work_order_ids: Sequence[int]) -> dict[int, datetime]:
     """``{work order id: expected arrival}`` of those waiting for parts (one query)."""
     return reservations.arrivals(DEMAND, work_order_ids)
+
+
+def resume_arrived(actor: Actor, now: datetime) -> dict[str, int]:
+    """Worker tick safety net: resume the ticket clocks this module paused for work orders that wait for
+    nothing any more (an arrival whose handler did not run). Each work order in its own transaction."""
+    ticket_ids = set(
+        SlaClock.objects.filter(
+            subject_type=TICKET,
+            kind__in=SLA_KINDS,
+            stopped_at__isnull=True,
+            paused_since__isnull=False,
+            events__kind="pause",
+            events__reason=WAITING_REASON,
+        ).values_list("subject_id", flat=True)
+    )
+    orders = list(WorkOrder.objects.filter(ticket_id__in=ticket_ids).values_list("pk", flat=True))
+    awaited = waiting(orders)
+    resumed = 0
+    for order_id in orders:
+        if order_id in awaited:
+            continue
+        with transaction.atomic():
+            order = WorkOrder.objects.select_for_update(of=("self",)).get(pk=order_id)
+            if sync_sla(actor, order, now) == "resumed":
+                audit.record(actor, "workorder.parts.sla_resumed", order, after={"at": now.isoformat()})
+                resumed += 1
+    return {"sla_clocks_resumed_after_parts": resumed}

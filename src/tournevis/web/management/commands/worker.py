@@ -1,7 +1,7 @@
 """tournevis worker: the periodic tick (deliver the outbox, purge login failures and old idempotency keys,
 renew or expire contracts and queue their reminders, fire SLA escalations and apply their actions to
 tickets, store bug-tracker links, flag overdue customer updates, generate preventive work orders,
-remind customers of loaners due back).
+remind customers of loaners due back, resume SLA clocks paused for parts that have arrived).
 
 Queued django-tasks run in ``tournevis db_worker``; this loop does the time-driven work.
 """
@@ -25,10 +25,11 @@ from tournevis.identity import throttle
 from tournevis.notifications import services as notifications
 from tournevis.tickets import tasks as tickets_tasks
 from tournevis.workorders import loaners as workorder_loaners
-from tournevis.workorders import preventive
+from tournevis.workorders import parts, preventive
 
 logger = logging.getLogger(__name__)
 LOANERS = Actor.system("loaners")  # who sends the loan reminders
+PARTS = Actor.system("stock")  # who resumes SLA clocks once parts have arrived
 
 
 def _steps() -> list[tuple[str, Callable[[], dict[str, int]]]]:
@@ -48,6 +49,7 @@ def _steps() -> list[tuple[str, Callable[[], dict[str, int]]]]:
         ("tickets", lambda: tickets_tasks.tick(clock.now())),
         ("preventive", lambda: preventive.tick(clock.now())),
         ("loaners", lambda: workorder_loaners.send_loan_reminders(LOANERS, clock.now())),
+        ("parts", lambda: parts.resume_arrived(PARTS, clock.now())),
         ("outbox", notifications.deliver_outbox),
     ]
 
