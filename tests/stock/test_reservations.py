@@ -248,6 +248,19 @@ def test_a_serialised_part_held_in_place_binds_its_unit(room, frozen):
     assert SerialUnit.objects.filter(reservation__isnull=False).count() == 0
 
 
+def test_serial_units_that_arrive_are_held_for_the_reservation_that_waited(room, frozen):
+    (made,) = reserve(room, room.board, 1)
+    services.ship_transfer(SYSTEM, made.transfer_id)
+    assert SerialUnit.objects.filter(reservation__isnull=False).count() == 0
+    services.receive_transfer(SYSTEM, made.transfer_id)
+    held = SerialUnit.objects.filter(reservation=made).values_list("serial", "location__code", "status")
+    assert list(held) == [("SN-1", room.van.code, "in_stock")]
+    services.consume(
+        SYSTEM, room.van.pk, room.board.pk, 1, reference="WO-7", serials=["SN-1"], reservation_id=made.pk
+    )
+    assert SerialUnit.objects.get(serial="SN-1").status == "consumed"
+
+
 # --- Releases ------------------------------------------------------------------------------------
 
 

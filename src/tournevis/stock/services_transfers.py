@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 
 from tournevis.core import audit, clock, events
 from tournevis.core.actor import Actor
@@ -318,6 +319,7 @@ def receive_transfer(actor: Actor, transfer_id: int, *, expected_version: int | 
     SerialUnit.objects.filter(part=part, serial__in=transfer.serials, location=transit).update(
         location=destination, status=SerialStatus.IN_STOCK.value
     )
+    _bind_units(part, destination, transfer.serials, waiting)
     ledger.movements(
         _why(actor, transfer),
         MovementKind.TRANSFER_IN,
@@ -339,6 +341,19 @@ def receive_transfer(actor: Actor, transfer_id: int, *, expected_version: int | 
         demand_id=transfer.demand_id,
     )
     return transfer
+
+
+def _bind_units(part: Part, place: Location, serials: Sequence[str], waiting: Sequence[Reservation]) -> None:
+    """The serial units a transfer brought are held for the reservations that waited for it, in order
+    (a reservation of n units gets the next n serials)."""
+    units = list(SerialUnit.objects.filter(part=part, serial__in=serials, location=place).order_by("serial"))
+    start = 0
+    for reservation in waiting:
+        count = int(reservation.quantity)
+        SerialUnit.objects.filter(pk__in=[unit.pk for unit in units[start : start + count]]).update(
+            reservation=reservation, version=F("version") + 1
+        )
+        start += count
 
 
 @transaction.atomic
