@@ -103,6 +103,27 @@ def test_uploaded_photo_loses_its_exif_and_downloads_as_an_attachment(world):
     assert download.content == bytes(stored.content)
 
 
+def test_a_retried_upload_with_a_key_is_answered_from_the_first_and_another_file_is_refused(world):
+    ticket = services.open_ticket(SYSTEM, title="Jam", channel="api", site_id=world.a.site.pk)
+    client = api_client(world.a.user)
+
+    def upload(content: bytes):
+        return client.post(
+            f"/api/v1/tickets/{ticket.pk}/attachments",
+            {"body": "Log", "files": SimpleUploadedFile("jam.log", content, "text/plain")},
+            headers={"Idempotency-Key": "upload-1"},
+        )
+
+    first = upload(b"paper jam at feeder 2")
+    assert first.status_code == 201, first.content
+    again = upload(b"paper jam at feeder 2")
+    assert (again.status_code, again.json(), again["Idempotent-Replayed"]) == (201, first.json(), "true")
+    assert Attachment.objects.count() == 1
+    other = upload(b"another log")
+    assert fields_of(problem(other, 422)) == ["Idempotency-Key"]
+    assert Attachment.objects.count() == 1
+
+
 def test_an_attachment_over_the_limit_is_refused_and_nothing_is_written(world, settings):
     settings.TICKETS_ATTACHMENT_MAX_BYTES = 1000
     ticket = services.open_ticket(SYSTEM, title="Jam", channel="api", site_id=world.a.site.pk)

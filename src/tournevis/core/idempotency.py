@@ -29,7 +29,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, RawPostDataException
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from ninja.utils import contribute_operation_callback
@@ -69,8 +69,27 @@ def _pending(request: HttpRequest) -> dict[str, Any] | None:
         "actor_user_id": user_id,
         "method": request.method or "",
         "path": request.path[:500],
-        "body_sha256": hashlib.sha256(request.body).hexdigest(),
+        "body_sha256": _body_digest(request),
     }
+
+
+def _body_digest(request: HttpRequest) -> str:
+    """SHA-256 of the request body; for a multipart body the API layer has already parsed (its raw
+    bytes are gone), of its fields and its files' names and contents instead."""
+    try:
+        return hashlib.sha256(request.body).hexdigest()
+    except RawPostDataException:
+        digest = hashlib.sha256()
+        for name, values in sorted(request.POST.lists()):
+            for value in values:
+                digest.update(f"field {name}={value}\n".encode())
+        for name, uploads in sorted(request.FILES.lists()):
+            for upload in uploads:
+                digest.update(f"file {name}={upload.name}:{upload.size}\n".encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+        return digest.hexdigest()
 
 
 def _replay(stored: IdempotencyKey) -> HttpResponse:
