@@ -92,7 +92,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "page.workorders.parts.reserve": PLANNERS | {Role.AGENT},
     "page.workorders.parts.release": PLANNERS | {Role.AGENT},
     # --- Pages: stock (office staff read, planners write; a technician: their own van's page only,
-    #     404 for any other location — stock.page_queries.access_location; /stock/ leads to the van)
+    #     404 for any other location — stock.access.access_location; /stock/ leads to the van)
     "page.stock.overview": STAFF,
     "page.stock.location": STAFF,
     "page.stock.receive": PLANNERS,

@@ -35,7 +35,7 @@ def own_van_ids(actor: Actor) -> list[int] | None:
 
 def visible_locations(actor: Actor) -> QuerySet[Location]:
     limited = own_van_ids(actor)
-    rows = Location.objects.all()
+    rows = Location.objects.select_related("technician", "site", "depot")
     return rows if limited is None else rows.filter(pk__in=limited)
 
 

@@ -15,9 +15,6 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from tournevis.core.actor import Actor
-from tournevis.core.errors import NotFound, gettext_noop
-from tournevis.identity.domain import Role
 from tournevis.stock import queries
 from tournevis.stock.domain import LocationKind, MovementKind, TransferStatus
 from tournevis.stock.models import Location, Movement, Part, StockLevel, Transfer
@@ -30,43 +27,6 @@ PART_MOVEMENTS_SHOWN = 20
 
 
 # --- Access ----------------------------------------------------------------------------------------
-
-
-def visible_locations(actor: Actor) -> QuerySet[Location]:
-    qs = Location.objects.select_related("technician", "site", "depot")
-    if actor.is_customer:
-        return qs.none()
-    if actor.role == Role.TECHNICIAN:
-        if actor.user_id is None:
-            return qs.none()
-        return qs.filter(kind=LocationKind.VAN.value, technician__user_id=actor.user_id)
-    return qs
-
-
-def access_location(actor: Actor, location_id: int) -> Location:
-    found = visible_locations(actor).filter(pk=location_id).first()
-    if found is None:
-        raise NotFound(gettext_noop("No stock location with id %(id)s."), id=location_id)
-    return found
-
-
-def own_van_id(actor: Actor) -> int | None:
-    """The van of a technician user, if they have one."""
-    if actor.user_id is None:
-        return None
-    return (
-        Location.objects.filter(kind=LocationKind.VAN.value, technician__user_id=actor.user_id)
-        .values_list("pk", flat=True)
-        .first()
-    )
-
-
-def access_part(actor: Actor, part_id: int) -> Part:
-    """A part of the catalogue (staff data: a customer user sees none)."""
-    found = None if actor.is_customer else Part.objects.filter(pk=part_id).first()
-    if found is None:
-        raise NotFound(gettext_noop("No part with id %(id)s."), id=part_id)
-    return found
 
 
 def part_by_reference(reference: str) -> Part | None:

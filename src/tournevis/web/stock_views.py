@@ -25,7 +25,7 @@ from tournevis.core.errors import DomainError, InvalidInput, gettext_noop
 from tournevis.identity.domain import Role
 from tournevis.identity.guard import page
 from tournevis.identity.permissions import roles_for
-from tournevis.stock import page_queries, queries, services
+from tournevis.stock import access, page_queries, queries, services
 from tournevis.stock.domain import STOCKING, MovementKind
 from tournevis.stock.models import Location
 from tournevis.web import stock_forms as forms
@@ -55,7 +55,7 @@ def _labels() -> dict[str, Any]:
 def overview(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     if actor.role == Role.TECHNICIAN:  # a technician's stock is their van
-        van_id = page_queries.own_van_id(actor)
+        van_id = next(iter(access.own_van_ids(actor) or []), None)
         if van_id is None:
             raise Http404(_("You have no van."))
         return redirect("web:stock_location", pk=van_id)
@@ -115,7 +115,7 @@ def _location_page(
 @page("page.stock.location")
 @not_found_is_404
 def location(request: HttpRequest, pk: int) -> HttpResponse:
-    return _location_page(request, page_queries.access_location(_actor(request), pk))
+    return _location_page(request, access.access_location(_actor(request), pk))
 
 
 def _refused(
@@ -137,7 +137,7 @@ def _refused(
 @require_POST
 def location_receive(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
-    found = page_queries.access_location(actor, pk)
+    found = access.access_location(actor, pk)
     values = forms.posted(request.POST, RECEIVE_FIELDS)
     try:
         part = forms.part_from(values["part"])
@@ -165,7 +165,7 @@ def location_receive(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def location_adjust(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
-    found = page_queries.access_location(actor, pk)
+    found = access.access_location(actor, pk)
     values = forms.posted(request.POST, ADJUST_FIELDS)
     try:
         part = forms.part_from(values["part"])
@@ -197,7 +197,7 @@ def location_adjust(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def location_limits(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
-    found = page_queries.access_location(actor, pk)
+    found = access.access_location(actor, pk)
     values = forms.posted(request.POST, LIMIT_FIELDS)
     try:
         part = forms.part_from(values["part"])
@@ -222,7 +222,7 @@ def location_limits(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def location_replenish(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
-    found = page_queries.access_location(actor, pk)
+    found = access.access_location(actor, pk)
     try:
         created = services.replenish(actor, found.pk)
     except DomainError as exc:
@@ -256,7 +256,7 @@ def parts(request: HttpRequest) -> HttpResponse:
 @not_found_is_404
 def part(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
-    found = page_queries.access_part(actor, pk)
+    found = access.access_part(actor, pk)
     zone, zone_error = forms.viewer_zone(request, actor)
     context = {
         "part": found,
