@@ -1,9 +1,9 @@
-"""The only way web code gets a part, a stock location or a transfer.
+"""The only way web code gets a part, a stock location, a transfer, a loaner or a loan.
 
-Staff (but technicians) see everything; a technician sees only their own van (its levels, and the
-transfers to or from it); customer users see nothing. Anything else is NotFound (404), never
-Forbidden. Which roles may call which operation is the permission table's business
-(identity/permissions.py); this module scopes the objects.
+Staff (but technicians) see every location; a technician sees only their own van (its levels, and
+the transfers to or from it). Loaners and loans are visible to all staff. Customer users see nothing.
+Anything else is NotFound (404), never Forbidden. Which roles may call which operation is the
+permission table's business (identity/permissions.py); this module scopes the objects.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from tournevis.core.actor import Actor
 from tournevis.core.errors import NotFound, gettext_noop
 from tournevis.identity.domain import Role
 from tournevis.stock.domain import LocationKind
-from tournevis.stock.models import Location, Part, Transfer
+from tournevis.stock.models import Loan, Loaner, Location, Part, Transfer
 
 
 def own_van_ids(actor: Actor) -> list[int] | None:
@@ -65,4 +65,30 @@ def access_transfer(actor: Actor, transfer_id: int) -> Transfer:
     found = visible_transfers(actor).filter(pk=transfer_id).first()
     if found is None:
         raise NotFound(gettext_noop("No transfer with id %(id)s."), id=transfer_id)
+    return found
+
+
+def visible_loaners(actor: Actor) -> QuerySet[Loaner]:
+    qs = Loaner.objects.select_related("equipment_model", "location")
+    return qs.none() if actor.is_customer else qs
+
+
+def visible_loans(actor: Actor) -> QuerySet[Loan]:
+    qs = Loan.objects.select_related(
+        "loaner", "loaner__equipment_model", "loaner__location", "customer", "site"
+    )
+    return qs.none() if actor.is_customer else qs
+
+
+def access_loaner(actor: Actor, loaner_id: int) -> Loaner:
+    found = visible_loaners(actor).filter(pk=loaner_id).first()
+    if found is None:
+        raise NotFound(gettext_noop("No loaner with id %(id)s."), id=loaner_id)
+    return found
+
+
+def access_loan(actor: Actor, loan_id: int) -> Loan:
+    found = visible_loans(actor).filter(pk=loan_id).first()
+    if found is None:
+        raise NotFound(gettext_noop("No loan with id %(id)s."), id=loan_id)
     return found

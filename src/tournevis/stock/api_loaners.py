@@ -26,6 +26,7 @@ from tournevis.core.rest import (
     set_etag,
 )
 from tournevis.identity import guard
+from tournevis.stock import access
 from tournevis.stock import queries_loaners as queries
 from tournevis.stock import services_loaners as services
 from tournevis.stock.models import Loan, Loaner
@@ -177,13 +178,13 @@ def create_loaner(request: HttpRequest, payload: LoanerIn, response: HttpRespons
     actor = actor_of(request)
     loaner = services.create_loaner(actor, payload.dict())
     set_etag(response, loaner)
-    return Status(201, queries.access_loaner(actor, loaner.pk))
+    return Status(201, access.access_loaner(actor, loaner.pk))
 
 
 @router.get("/loaners/{loaner_id}", response=LoanerOut, operation_id="get_loaner")
 @guard.api("api.loaners.get")
 def get_loaner(request: HttpRequest, loaner_id: int, response: HttpResponse) -> Loaner:
-    loaner = queries.access_loaner(actor_of(request), loaner_id)
+    loaner = access.access_loaner(actor_of(request), loaner_id)
     set_etag(response, loaner)
     return loaner
 
@@ -197,10 +198,10 @@ def update_loaner(
 ) -> Loaner:
     """Notes, home depot, ``retired`` (true: out of the pool, never while lent; false: back in it)."""
     actor = actor_of(request)
-    queries.access_loaner(actor, loaner_id)
+    access.access_loaner(actor, loaner_id)
     with current_state_as(LoanerOut):
         services.update_loaner(actor, loaner_id, payload.dict(exclude_unset=True), expected_version(request))
-    loaner = queries.access_loaner(actor, loaner_id)
+    loaner = access.access_loaner(actor, loaner_id)
     set_etag(response, loaner)
     return loaner
 
@@ -211,10 +212,10 @@ def update_loaner(
 def lend_loaner(request: HttpRequest, loaner_id: int, payload: LendIn, response: HttpResponse) -> Status:
     """Lend an available loaner to a customer (no entitlement check: see ``POST /workorders/{id}/loan``)."""
     actor = actor_of(request)
-    queries.access_loaner(actor, loaner_id)
+    access.access_loaner(actor, loaner_id)
     loan = services.lend(actor, loaner_id, **payload.dict())
     set_etag(response, loan)
-    return Status(201, queries.access_loan(actor, loan.pk))
+    return Status(201, access.access_loan(actor, loan.pk))
 
 
 # --- Loans -----------------------------------------------------------------------------------------
@@ -230,7 +231,7 @@ def list_loans(request: HttpRequest, filters: Query[LoanFilters], page: Query[Pa
 @router.get("/loans/{loan_id}", response=LoanOut, operation_id="get_loan")
 @guard.api("api.loans.get")
 def get_loan(request: HttpRequest, loan_id: int, response: HttpResponse) -> Loan:
-    loan = queries.access_loan(actor_of(request), loan_id)
+    loan = access.access_loan(actor_of(request), loan_id)
     set_etag(response, loan)
     return loan
 
@@ -241,10 +242,10 @@ def get_loan(request: HttpRequest, loan_id: int, response: HttpResponse) -> Loan
 def return_loan(request: HttpRequest, loan_id: int, payload: ReturnIn, response: HttpResponse) -> Loan:
     """The loaner came back (``at``, default now); it awaits its inspection."""
     actor = actor_of(request)
-    queries.access_loan(actor, loan_id)
+    access.access_loan(actor, loan_id)
     with current_state_as(LoanOut):
         services.return_loaner(actor, loan_id, at=payload.at, expected_version=expected_version(request))
-    loan = queries.access_loan(actor, loan_id)
+    loan = access.access_loan(actor, loan_id)
     set_etag(response, loan)
     return loan
 
@@ -257,7 +258,7 @@ def return_loan(request: HttpRequest, loan_id: int, payload: ReturnIn, response:
 def inspect_loan(request: HttpRequest, loan_id: int, payload: InspectIn, response: HttpResponse) -> Loan:
     """passed: the loaner is available again; failed (``notes`` required): it is retired."""
     actor = actor_of(request)
-    queries.access_loan(actor, loan_id)
+    access.access_loan(actor, loan_id)
     with current_state_as(LoanOut):
         services.inspect(
             actor,
@@ -266,6 +267,6 @@ def inspect_loan(request: HttpRequest, loan_id: int, payload: InspectIn, respons
             notes=payload.notes,
             expected_version=expected_version(request),
         )
-    loan = queries.access_loan(actor, loan_id)
+    loan = access.access_loan(actor, loan_id)
     set_etag(response, loan)
     return loan

@@ -287,17 +287,10 @@ def journal(
 ) -> QuerySet[Movement]:
     """The stock journal, newest first: ``location_id`` matches either end; ``since`` inclusive,
     ``until`` exclusive."""
-    rows = Movement.objects.select_related("part", "source", "destination", "transfer")
-    if part_id is not None:
-        rows = rows.filter(part_id=part_id)
-    if location_id is not None:
-        rows = rows.filter(Q(source_id=location_id) | Q(destination_id=location_id))
-    if kind and kind in {item.value for item in MovementKind}:
-        rows = rows.filter(kind=kind)
-    if since is not None:
-        rows = rows.filter(at__gte=since)
-    if until is not None:
-        rows = rows.filter(at__lt=until)
+    if kind and kind not in {item.value for item in MovementKind}:
+        kind = None  # an unknown kind in the address filters nothing
+    rows = queries.movement_rows(part_id, location_id, kind, since, until)
+    rows = rows.select_related("part", "source", "destination", "transfer")
     return rows.order_by("-at", "-id")
 
 

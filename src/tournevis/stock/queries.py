@@ -224,13 +224,15 @@ class MovementRow:
     actor_label: str
 
 
-def _movement_rows(
-    part_id: int | None,
-    location_id: int | None,
-    kind: str | None,
-    since: datetime | None,
-    until: datetime | None,
+def movement_rows(
+    part_id: int | None = None,
+    location_id: int | None = None,
+    kind: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> QuerySet[Movement]:
+    """The journal's rows, filtered: ``location_id`` matches either end; ``since`` inclusive, ``until``
+    exclusive. Unordered and without joins (callers add what they show)."""
     rows = Movement.objects.all()
     if part_id is not None:
         rows = rows.filter(part_id=part_id)
@@ -290,7 +292,7 @@ def movements(
     limit = max(0, min(limit, MAX_PAGE))
     offset = max(0, offset)
     rows = (
-        _movement_rows(part_id, location_id, kind, since, until)
+        movement_rows(part_id, location_id, kind, since, until)
         .select_related("part", "source", "destination", "transfer")
         .order_by("-at", "-id")[offset : offset + limit]
     )
@@ -305,7 +307,7 @@ def count_movements(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> int:
-    return _movement_rows(part_id, location_id, kind, since, until).count()
+    return movement_rows(part_id, location_id, kind, since, until).count()
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Read side of the loaner pool: the pool by equipment model and depot, the loans out (who has which
 loaner, since when, due back when, how many days overdue) and the loans due for a reminder.
 
-Loaners and loans are staff data: a customer user sees none (``access_*`` answer NotFound). Days
+Loaners and loans are staff data: a customer user sees none (``stock.access``). Days
 (due back, overdue) are counted in the customer's time zone.
 """
 
@@ -14,7 +14,8 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
 from tournevis.core.actor import Actor
-from tournevis.core.errors import InvalidInput, NotFound, gettext_noop
+from tournevis.core.errors import InvalidInput, gettext_noop
+from tournevis.stock.access import visible_loaners, visible_loans
 from tournevis.stock.domain import LoanerStatus
 from tournevis.stock.models import Loan, Loaner
 from tournevis.stock.services_loaners import local_today
@@ -24,35 +25,6 @@ LOAN_STATES = ("open", "overdue", "returned", "uninspected", "all")
 
 def reminder_days() -> int:
     return int(settings.STOCK_LOAN_REMINDER_DAYS)
-
-
-# --- Access ----------------------------------------------------------------------------------------
-
-
-def visible_loaners(actor: Actor) -> QuerySet[Loaner]:
-    qs = Loaner.objects.select_related("equipment_model", "location")
-    return qs.none() if actor.is_customer else qs
-
-
-def visible_loans(actor: Actor) -> QuerySet[Loan]:
-    qs = Loan.objects.select_related(
-        "loaner", "loaner__equipment_model", "loaner__location", "customer", "site"
-    )
-    return qs.none() if actor.is_customer else qs
-
-
-def access_loaner(actor: Actor, loaner_id: int) -> Loaner:
-    found = visible_loaners(actor).filter(pk=loaner_id).first()
-    if found is None:
-        raise NotFound(gettext_noop("No loaner with id %(id)s."), id=loaner_id)
-    return found
-
-
-def access_loan(actor: Actor, loan_id: int) -> Loan:
-    found = visible_loans(actor).filter(pk=loan_id).first()
-    if found is None:
-        raise NotFound(gettext_noop("No loan with id %(id)s."), id=loan_id)
-    return found
 
 
 # --- Loaners and the pool --------------------------------------------------------------------------

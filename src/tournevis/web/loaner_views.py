@@ -31,6 +31,7 @@ from tournevis.customers.models import Site
 from tournevis.identity.guard import page
 from tournevis.identity.permissions import is_allowed
 from tournevis.installed_base.models import EquipmentModel
+from tournevis.stock import access
 from tournevis.stock import queries_loaners as queries
 from tournevis.stock import services_loaners as services
 from tournevis.stock.domain import LoanerStatus, LocationKind
@@ -190,7 +191,7 @@ def _loaner_page(
 ) -> HttpResponse:
     actor = _actor(request)
     now = clock.now()
-    loans = list(queries.visible_loans(actor).filter(loaner=loaner).order_by("-lent_at", "-id")[:50])
+    loans = list(access.visible_loans(actor).filter(loaner=loaner).order_by("-lent_at", "-id")[:50])
     current = next((loan for loan in loans if loan.returned_at is None), None)
     can_lend = is_allowed(actor.role, "page.loaners.lend") and loaner.status == LoanerStatus.AVAILABLE
     context = {
@@ -214,7 +215,7 @@ def _loaner_page(
 @page("page.loaners.detail")
 @not_found_is_404
 def loaner_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _loaner_page(request, queries.access_loaner(_actor(request), pk))
+    return _loaner_page(request, access.access_loaner(_actor(request), pk))
 
 
 @page("page.loaners.lend")
@@ -222,7 +223,7 @@ def loaner_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def loaner_lend(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
-    loaner = queries.access_loaner(actor, pk)
+    loaner = access.access_loaner(actor, pk)
     posted = {name: request.POST.get(name, "").strip()[:300] for name in ("site_id", "due_back", "reference")}
     try:
         site_id = _parse_int(posted["site_id"])
@@ -254,7 +255,7 @@ def loaner_lend(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def loaner_edit(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
-    loaner = queries.access_loaner(actor, pk)
+    loaner = access.access_loaner(actor, pk)
     posted = {name: request.POST.get(name, "").strip()[:2000] for name in ("notes", "location_id", "action")}
     changes: dict[str, Any] = {"notes": posted["notes"], "location_id": posted["location_id"]}
     if posted["action"] == "retire":
@@ -305,7 +306,7 @@ def loans(request: HttpRequest) -> HttpResponse:
 @require_POST
 def loan_return(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
-    loan = queries.access_loan(actor, pk)
+    loan = access.access_loan(actor, pk)
     try:
         services.return_loaner(actor, loan.pk, expected_version=_parse_int(request.POST.get("version")))
     except DomainError as exc:
@@ -319,7 +320,7 @@ def loan_return(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def loan_inspect(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
-    loan = queries.access_loan(actor, pk)
+    loan = access.access_loan(actor, pk)
     try:
         services.inspect(
             actor,
@@ -353,7 +354,7 @@ def work_order_section(actor: Actor, order: WorkOrder) -> dict[str, Any] | None:
     choices: list[Loaner] = []
     if can_lend:
         model_id = order.service_object.equipment_model_id if order.service_object is not None else None
-        available = queries.visible_loaners(actor).filter(status=LoanerStatus.AVAILABLE.value)
+        available = access.visible_loaners(actor).filter(status=LoanerStatus.AVAILABLE.value)
         same = list(available.filter(equipment_model_id=model_id)) if model_id else []
         others = available.exclude(pk__in=[loaner.pk for loaner in same]).order_by(
             "equipment_model__manufacturer", "equipment_model__name", "serial"

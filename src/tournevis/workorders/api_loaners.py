@@ -13,8 +13,8 @@ from ninja import Router, Schema, Status
 from tournevis.core.idempotency import idempotent
 from tournevis.core.rest import StrictIn, actor_of, set_etag
 from tournevis.identity import guard
+from tournevis.stock.access import access_loan
 from tournevis.stock.api_loaners import LoanOut
-from tournevis.stock.queries_loaners import access_loan
 from tournevis.workorders import access, loaners
 
 router = Router(tags=["work orders"])
