@@ -24,6 +24,7 @@ TRACKED_APPS = (
     "workforce",
     "dispatch",
     "stock",
+    "mobile",
     "django_tasks_db",
 )
 PROBLEM = "application/problem+json"

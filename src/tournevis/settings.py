@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "tournevis.telemetry",
     "tournevis.workorders",
     "tournevis.dispatch",
+    "tournevis.mobile",
     "tournevis.web",
     "tournevis.demo",
 ]

@@ -1,5 +1,5 @@
-"""Work orders, their required skills, visits and the log of status changes (checklists, time, parts used
-and signatures come with the mobile and spare-parts issues)."""
+"""Work orders, their required skills, visits and the log of status changes; what a technician records
+on a visit is in ``models_records`` (imported at the end so Django registers it)."""
 
 from __future__ import annotations
 
@@ -92,6 +92,7 @@ class WorkOrder(models.Model):
     )
     occurrence_key = models.CharField(max_length=40, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    first_time_fix = models.BooleanField(_("first-time fix"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -199,6 +200,8 @@ class Visit(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     fixed = models.BooleanField(_("fixed"), null=True, blank=True)
     outcome = models.TextField(_("outcome"), blank=True)
+    follow_up_needed = models.BooleanField(_("follow-up needed"), default=False)
+    follow_up_reason = models.CharField(_("follow-up reason"), max_length=500, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -272,3 +275,35 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old or '-'} -> {self.new}"
+
+
+from tournevis.workorders.models_records import (  # noqa: E402 (registered with this app's models)
+    ChecklistItem,
+    ChecklistResult,
+    ChecklistTemplate,
+    Expense,
+    PartUsed,
+    ServiceReport,
+    Signature,
+    TimeEntry,
+    VisitNote,
+    VisitPhoto,
+)
+
+__all__ = [
+    "ChecklistItem",
+    "ChecklistResult",
+    "ChecklistTemplate",
+    "Expense",
+    "NumberSequence",
+    "PartUsed",
+    "ServiceReport",
+    "Signature",
+    "StatusChange",
+    "TimeEntry",
+    "Visit",
+    "VisitNote",
+    "VisitPhoto",
+    "WorkOrder",
+    "WorkOrderSkill",
+]
