@@ -13,10 +13,15 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 setup: system-packages $(VENV)/.installed node_modules/.installed src/tournevis/web/static/vendor/.copied $(MO)
 
-# Debian packages the project needs on a fresh machine: gettext's msgfmt for the catalogues.
+# Debian packages the project needs on a fresh machine: gettext's msgfmt for the catalogues; Pango and
+# the DejaVu fonts for WeasyPrint (the service report PDF).
 system-packages:
 	@command -v msgfmt >/dev/null 2>&1 || { echo "== apt-get install gettext"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
+	@{ /sbin/ldconfig -p | grep -q libpangoft2-1.0.so.0 && test -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf; } || { \
+		echo "== apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; }
 
 %.mo: %.po
 	msgfmt --check-format -o $@ $<

@@ -15,6 +15,15 @@ FILES = {
     # The standalone browser bundle of @event-calendar (all plugins, no bundler): the planning board
     "@event-calendar/build/dist/event-calendar.min.js": "event-calendar.min.js",
     "@event-calendar/build/dist/event-calendar.min.css": "event-calendar.min.css",
+    # The technician app (/m/, docs/adr/0004-technician-app-offline.md): IndexedDB as promises (an ES
+    # module without imports), the signature pad, the BarcodeDetector polyfill (IIFE: the global
+    # ``BarcodeDetectionAPI``) and the zxing wasm it loads (the app points ``locateFile`` at our copy:
+    # the polyfill would fetch it from a CDN otherwise). zxing-wasm is pinned to barcode-detector's own
+    # dependency in package.json.
+    "idb/build/index.js": "idb.js",
+    "signature_pad/dist/signature_pad.umd.min.js": "signature_pad.umd.min.js",
+    "barcode-detector/dist/iife/polyfill.js": "barcode-detector-polyfill.js",
+    "zxing-wasm/dist/reader/zxing_reader.wasm": "zxing_reader.wasm",
 }
 
 

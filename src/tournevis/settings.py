@@ -163,6 +163,14 @@ LOGIN_THROTTLE_PER_IP = int(os.environ.get("LOGIN_THROTTLE_PER_IP", "30"))
 # Idempotency keys are answered for this many days, then purged by the worker tick.
 IDEMPOTENCY_KEY_DAYS = int(os.environ.get("IDEMPOTENCY_KEY_DAYS", "7"))
 
+# --- Technician app (mobile) ------------------------------------------------------------------------
+# A device's session lasts this long (revocable); its operation log is kept this long (longer than any
+# offline period); device times within this skew of the server's are trusted for status steps.
+MOBILE_SESSION_DAYS = int(os.environ.get("MOBILE_SESSION_DAYS", "90"))
+MOBILE_OPERATION_DAYS = int(os.environ.get("MOBILE_OPERATION_DAYS", "90"))
+MOBILE_CLOCK_SKEW_SECONDS = int(os.environ.get("MOBILE_CLOCK_SKEW_SECONDS", "300"))
+MOBILE_PHOTO_MAX_BYTES = int(os.environ.get("MOBILE_PHOTO_MAX_BYTES", str(15 * 1024 * 1024)))
+
 # --- Work orders ----------------------------------------------------------------------------------
 # The worker generates preventive work orders due up to this many days ahead.
 PREVENTIVE_HORIZON_DAYS = int(os.environ.get("PREVENTIVE_HORIZON_DAYS", "30"))

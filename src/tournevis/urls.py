@@ -10,6 +10,7 @@ from tournevis.web.urls import auth_urlpatterns, feed_urlpatterns
 
 urlpatterns = [
     path("", include("tournevis.web.urls")),
+    path("m/", include("tournevis.mobile.urls")),  # the technician app (PWA)
     *auth_urlpatterns,
     *feed_urlpatterns,
     path("i18n/setlang/", public(set_language), name="set_language"),

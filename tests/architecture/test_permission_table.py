@@ -22,6 +22,9 @@ PUBLIC_NAMES = {
     "password_reset_confirm",
     "password_reset_complete",
     "set_language",
+    # the technician app (/m/): a manifest is fetched without cookies; the worker script holds no data
+    "manifest",
+    "service_worker",
 }
 
 

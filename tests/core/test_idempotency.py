@@ -218,8 +218,18 @@ def test_the_openapi_document_offers_the_key_on_every_create_and_if_match_on_eve
 
     # POSTs that write nothing a retry could duplicate: a token (or a calendar feed's URL) is a secret
     # answered once, a preview or a rule test computes, an inbound tracker event is authenticated by its
-    # signature and idempotent.
-    not_creates = {"create_token", "create_feed", "sla_preview", "test_triage_rules", "bug_tracker_event"}
+    # signature and idempotent; revoking a device or marking a sync conflict seen or resolved sets a state
+    # that a retry finds already set.
+    not_creates = {
+        "create_token",
+        "create_feed",
+        "sla_preview",
+        "test_triage_rules",
+        "bug_tracker_event",
+        "mobile_revoke_device",
+        "mobile_conflict_seen",
+        "mobile_conflict_resolve",
+    }
     posts = {
         op["operationId"]: headers(op)
         for path in document["paths"].values()

@@ -199,6 +199,7 @@ def test_demo_logins_lists_one_user_per_role_with_the_password_in_development(sm
     for role in ("admin", "manager", "dispatcher", "agent", "technician", "customer"):
         assert f"demo-{role}" in table
     assert table.count(DEMO_PASSWORD) == 6
+    assert "the technician app (works offline, installable) is at /m/" in table
     customer = User.objects.get(username="demo-customer").customer
     assert customer is not None and customer.name in table
 

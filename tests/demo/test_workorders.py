@@ -4,7 +4,7 @@ working days for technicians not away, three dispatched — through the work-ord
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -32,14 +32,20 @@ def counts(db: None) -> dict[str, int]:
 
 def test_the_demo_has_work_orders_planned_and_waiting(counts: dict[str, int]) -> None:
     assert counts["work_orders"] == WorkOrder.objects.count() == 30
-    assert (counts["visits_planned"], counts["visits_dispatched"]) == (15, 3)
+    assert (counts["visits_planned"], counts["visits_dispatched"]) == (17, 5)
     assert dict(Counter(WorkOrder.objects.values_list("status", flat=True))) == {
-        "ready": 15,
+        "ready": 13,
         "scheduled": 12,
-        "dispatched": 3,
+        "dispatched": 5,
     }
     assert WorkOrder.objects.filter(ticket__isnull=False).count() == 15
-    planned = Visit.objects.exclude(status="unscheduled")
+    # The demo user's technician has two corrective visits today, dispatched, for the technician app
+    today = Visit.objects.filter(technician__user__isnull=False, planned_start__date=DAY.date())
+    assert [(v.planned_start, v.status, v.work_order.kind) for v in today.order_by("planned_start")] == [
+        (DAY + timedelta(hours=1), "dispatched", "corrective"),
+        (DAY + timedelta(hours=3), "dispatched", "corrective"),
+    ]
+    planned = Visit.objects.exclude(status="unscheduled").exclude(pk__in=today)
     # From Tuesday 3 March, working days only, never for the sick or the vacationing technician
     assert min(v.planned_start for v in planned).date() >= date(2026, 3, 3)
     assert all(v.planned_start.weekday() < 5 for v in planned)

@@ -263,18 +263,21 @@ QUERIES: dict[str, Callable[[Scene], str]] = {
     "api.tickets.caller": lambda s: "?phone=%2B33612345678",
     "api.objects.readings": lambda s: "?metric=temperature",
 }
+# Request headers an operation needs besides the caller's token (e.g. the technician app's device id).
+HEADERS: dict[str, Callable[[Scene, User], dict[str, str]]] = {}
 
 
 def _merge_parts() -> None:
     """Contexts keep their own matrix entries in ``tests/identity/matrix_<context>.py``: module-level
-    ``TARGETS``, ``HIDDEN_FROM_OTHERS``, ``BODIES``, ``QUERIES``, ``ACTION_POSTS`` and ``READ_ONLY_POSTS``
-    (any of them may be missing), merged here."""
+    ``TARGETS``, ``HIDDEN_FROM_OTHERS``, ``BODIES``, ``QUERIES``, ``HEADERS``, ``ACTION_POSTS`` and
+    ``READ_ONLY_POSTS`` (any of them may be missing), merged here."""
     for path in sorted(Path(__file__).parent.glob("matrix_*.py")):
         part = importlib.import_module(f"tests.identity.{path.stem}")
         TARGETS.update(getattr(part, "TARGETS", {}))
         HIDDEN_FROM_OTHERS.update(getattr(part, "HIDDEN_FROM_OTHERS", {}))
         BODIES.update(getattr(part, "BODIES", {}))
         QUERIES.update(getattr(part, "QUERIES", {}))
+        HEADERS.update(getattr(part, "HEADERS", {}))
         ACTION_POSTS.update(getattr(part, "ACTION_POSTS", set()))
         READ_ONLY_POSTS.update(getattr(part, "READ_ONLY_POSTS", set()))
 
@@ -494,11 +497,12 @@ def test_operation_as_role(
     if method in ("POST", "PATCH", "PUT"):
         assert operation in BODIES, f"add a valid body for {operation} to BODIES"
         body = BODIES[operation](scene)
+    headers = HEADERS[operation](scene, user) if operation in HEADERS else None
     before, audits_before = db_state(), audit_count()
 
     # When it calls the operation
     query = QUERIES[operation](scene) if operation in QUERIES else ""
-    response = call(client, method, url + query, body)
+    response = call(client, method, url + query, body, headers)
 
     # Then the status follows the permission table and ownership
     allowed = role in PERMISSIONS[operation]

@@ -79,7 +79,9 @@ def test_the_worker_tick_delivers_and_purges(db, smtp, settings):
         "ticket_escalations_applied=0, ticket_escalations_skipped=0, bug_links_stored=0, "
         "bug_answers_unreadable=0, ticket_updates_overdue=0, "
         "preventive_work_orders_created=0, loans_reminded=0, loan_reminder_emails=0, "
-        "sla_clocks_resumed_after_parts=0, emails_sent=1, sms_sent=0, webhooks_sent=0\n"
+        "sla_clocks_resumed_after_parts=0, service_reports_built=0, service_reports_failed=0, "
+        "mobile_operations_purged=0, "
+        "emails_sent=1, sms_sent=0, webhooks_sent=0\n"
     )
     assert len(smtp.messages) == 1
 

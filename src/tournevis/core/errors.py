@@ -69,6 +69,13 @@ class Conflict(DomainError):
     title = gettext_noop("Conflict")
 
 
+class RequestTooLarge(DomainError):
+    """The request's content is larger than the operation accepts (413); ``field`` names it."""
+
+    status = 413
+    title = gettext_noop("Payload too large")
+
+
 class PreconditionFailed(DomainError):
     """``If-Match`` named a version that is no longer current (412, with the current state)."""
 

@@ -23,7 +23,7 @@ many minutes on SQLite. The loader instead:
   then the spare parts: depots, vans, lanes, parts, stock levels and transfers (``stock.py``, through
   ``stock.services``), then about thirty work orders, half of them planned for the technicians
   (``workorders.py``), then parts reserved for some of them and the loaner pool with its loans out
-  (``stock.py``).
+  (``stock.py``), then the checklist templates technicians fill in on visits (``checklists.py``).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from tournevis.core.domain import clean_text
 from tournevis.core.errors import Conflict
 from tournevis.customers.models import Contact, Customer, Site
 from tournevis.demo import catalogue
+from tournevis.demo.checklists import load_checklists
 from tournevis.demo.logins import ensure_users
 from tournevis.demo.plan import SIZES, Plan, Size, make_plan
 from tournevis.demo.service_desk import load_service_desk
@@ -293,6 +294,7 @@ def load(
             counts |= load_workorders(plan, ACTOR)
             counts |= load_reservations(plan, ACTOR)
             counts |= load_loaners(plan, ACTOR)
+            counts |= load_checklists(ACTOR)
         audit.record(
             ACTOR,
             "demo.load",

@@ -7,7 +7,9 @@
 - about half are planned on the next working days (from tomorrow, local time of the technician) for the
   demo technicians — a technician with an approved absence in the coming week gets none — in
   consecutive two-hour slots from 08:30, at most three a day; the first three planned are dispatched
-  (the customer is e-mailed the window). The others stay unscheduled for the planning board.
+  (the customer is e-mailed the window). The others stay unscheduled for the planning board;
+- the technician the demo technician user signs in as gets up to two corrective visits **today**,
+  dispatched, one and three hours from the load, so the technician app (``/m/``) has a day to work.
 
 Without technicians (the workforce phase did not run) the work orders are created without visits
 planned. Everything is drawn from the plan's seed; run inside the demo load's transaction.
@@ -155,10 +157,31 @@ def _plan(actor: Actor, rng: random.Random, orders: list[WorkOrder]) -> tuple[in
     return planned, dispatched
 
 
+def _technician_day(actor: Actor, orders: list[WorkOrder]) -> int:
+    """Dispatch up to two corrective work orders still unscheduled to the demo user's technician, today."""
+    technician = Technician.objects.filter(user__isnull=False, active=True).order_by("id").first()
+    if technician is None:
+        return 0
+    waiting = [
+        o for o in orders if o.kind == "corrective" and not o.visits.exclude(status="unscheduled").exists()
+    ][:2]
+    now = clock.now().replace(second=0, microsecond=0)
+    for n, order in enumerate(waiting):
+        start = now + timedelta(hours=1 + 2 * n)
+        visit = services.plan_visit(actor, order.pk, technician.pk, start, start + timedelta(minutes=90))
+        services.dispatch_visit(actor, visit.pk)
+    return len(waiting)
+
+
 def load_workorders(plan: Plan, actor: Actor) -> dict[str, int]:
     """Write the demo work orders (inside the demo load's transaction); returns counts of what it made."""
     rng = random.Random(f"workorders-{plan.seed}")
     codes = list(Skill.objects.order_by("code").values_list("code", flat=True))
     orders = _from_tickets(actor, rng, codes) + _by_hand(actor, rng, codes)
     planned, dispatched = _plan(actor, rng, orders)
-    return {"work_orders": len(orders), "visits_planned": planned, "visits_dispatched": dispatched}
+    today = _technician_day(actor, orders)
+    return {
+        "work_orders": len(orders),
+        "visits_planned": planned + today,
+        "visits_dispatched": dispatched + today,
+    }

@@ -77,6 +77,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "page.dispatch.day": STAFF,
     "page.dispatch.dispatch_day": PLANNERS,
     "page.dispatch.feeds": PLANNERS | {Role.TECHNICIAN},
+    # The dispatcher's list of sync conflicts from the technician app (mobile)
+    "page.mobile.conflicts": PLANNERS,
+    "page.mobile.conflicts.resolve": PLANNERS,
+    # The technician app's shell at /m/ (helper H4; its login, manifest and worker are public)
+    "page.mobile.app": frozenset({Role.TECHNICIAN}),
     # --- Pages: loaner pool (stock; staff but technicians) and a work order's loaner -------------
     "page.loaners.pool": DESK | {Role.DISPATCHER},
     "page.loaners.loans": DESK | {Role.DISPATCHER},
@@ -91,6 +96,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # planners and desk agents reserve and release
     "page.workorders.parts.reserve": PLANNERS | {Role.AGENT},
     "page.workorders.parts.release": PLANNERS | {Role.AGENT},
+    # A visit's photos on the work-order page (helper H1): staff; a technician its own visits'
+    "page.workorders.visit_photo": STAFF,
+    # A visit's service report PDF (helper H2): staff, the work order's technicians, the customer's users
+    "page.workorders.visit_report": ALL,
     # --- Pages: stock (office staff read, planners write; a technician: their own van's page only,
     #     404 for any other location — stock.access.access_location; /stock/ leads to the van)
     "page.stock.overview": STAFF,
@@ -252,6 +261,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "api.visits.get": ALL,
     "api.visits.update": DESK | {Role.DISPATCHER},
     "api.visits.transition": FIELD | {Role.DISPATCHER},
+    "api.workorders.visits.report": ALL,  # the service report PDF (helper H2; workorders.access)
     # --- API: dispatch (the planning board; a technician manages its own calendar feeds only)
     "api.dispatch.board": PLANNERS | {Role.AGENT},
     "api.dispatch.moves.create": PLANNERS,
@@ -313,6 +323,22 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "api.workorders.parts.list": STAFF,
     "api.workorders.parts.reserve": PLANNERS | {Role.AGENT},
     "api.workorders.parts.release": PLANNERS | {Role.AGENT},
+    # Checklist templates (helper H1): office staff and technicians read, managers write
+    "api.checklists.list": STAFF,
+    "api.checklists.get": STAFF,
+    "api.checklists.create": MANAGERS,
+    "api.checklists.update": MANAGERS,
+    # The technician app (mobile): a technician's own devices, day data, sync, photos and conflicts
+    # (every call names its device: X-Device-Id); managers see and revoke any device; planners see
+    # and resolve the open conflicts (mobile.access)
+    "api.mobile.devices.list": MANAGERS | {Role.TECHNICIAN},
+    "api.mobile.devices.revoke": MANAGERS | {Role.TECHNICIAN},
+    "api.mobile.day": frozenset({Role.TECHNICIAN}),
+    "api.mobile.ops": frozenset({Role.TECHNICIAN}),
+    "api.mobile.photos.put": frozenset({Role.TECHNICIAN}),
+    "api.mobile.conflicts.list": PLANNERS | {Role.TECHNICIAN},
+    "api.mobile.conflicts.seen": frozenset({Role.TECHNICIAN}),
+    "api.mobile.conflicts.resolve": PLANNERS,
     # The bug tracker, not a user: authenticated by the HMAC signature of the body (tickets.api_admin)
     "api.bug_tracker.events": frozenset(),
 }

@@ -71,10 +71,13 @@ class Operation(models.Model):
 class Conflict(models.Model):
     """An operation the server could not apply as the technician meant it, kept whole (``operation``'s
     payload in ``payload``) with the server's state at the time (``current``). Shown to the technician
-    until seen and to the dispatcher until resolved."""
+    until seen and to the dispatcher until resolved. A photo upload (not a sequenced operation) that
+    met a conflict has no ``operation``: its payload names the photo."""
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="conflicts")
-    operation = models.OneToOneField(Operation, on_delete=models.CASCADE, related_name="conflict")
+    operation = models.OneToOneField(
+        Operation, null=True, blank=True, on_delete=models.CASCADE, related_name="conflict"
+    )
     visit = models.ForeignKey(
         "workorders.Visit",
         null=True,

@@ -13,7 +13,7 @@ used by ``queries.delivery_log``; *purpose* — why it is sent (``ticket.ack``),
 Modules: ``domain`` (pure rules), ``models``, ``services`` (queue), ``delivery`` (claim/send/record),
 ``sms`` (backends), ``webhooks`` (HTTP transport), ``queries`` (read side), ``rendering`` (templates).
 
-Tables owned: notifications_outboundemail, notifications_outboundsms, notifications_outboundwebhook,
-notifications_deliveryattempt.
+Tables owned: notifications_outboundemail, notifications_outboundemailattachment (files sent with an
+e-mail), notifications_outboundsms, notifications_outboundwebhook, notifications_deliveryattempt.
 Events: none (higher contexts poll ``queries.delivered_webhooks`` and mark rows handled).
 """

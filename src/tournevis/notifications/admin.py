@@ -8,7 +8,13 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from tournevis.notifications.models import DeliveryAttempt, OutboundEmail, OutboundSms, OutboundWebhook
+from tournevis.notifications.models import (
+    DeliveryAttempt,
+    OutboundEmail,
+    OutboundEmailAttachment,
+    OutboundSms,
+    OutboundWebhook,
+)
 
 SECRET_HEADERS = ("authorization", "x-api-key", "x-hub-signature", "x-hub-signature-256", "private-token")
 
@@ -25,8 +31,27 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return [f.name for f in self.model._meta.fields if f.name not in excluded]
 
 
+class AttachmentInline(admin.TabularInline):
+    model = OutboundEmailAttachment
+    fields = ("position", "filename", "content_type", "size")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(OutboundEmailAttachment)
+class OutboundEmailAttachmentAdmin(ReadOnlyAdmin):
+    list_display = ("email", "position", "filename", "content_type", "size")
+    search_fields = ("filename", "email__to", "email__subject")
+    exclude = ("content",)
+
+
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(ReadOnlyAdmin):
+    inlines = (AttachmentInline,)
     list_display = ("created_at", "to", "subject", "purpose", "subject_ref", "status", "attempts", "sent_at")
     list_filter = ("status", "purpose")
     search_fields = ("to", "subject", "subject_ref", "message_id")

@@ -35,6 +35,7 @@ from tournevis.notifications.domain import Kind, Outcome, backoff
 from tournevis.notifications.models import (
     DeliveryAttempt,
     OutboundEmail,
+    OutboundEmailAttachment,
     OutboundSms,
     OutboundWebhook,
     OutboxRow,
@@ -143,14 +144,17 @@ def _send_email(row: OutboundEmail, connection: Any) -> Result:
     if row.language:
         headers["Content-Language"] = row.language
     try:
-        EmailMessage(
+        message = EmailMessage(
             row.subject,
             row.body,
             settings.DEFAULT_FROM_EMAIL,
             [row.to],
             headers=headers,
             connection=connection,
-        ).send()
+        )
+        for attachment in OutboundEmailAttachment.objects.filter(email_id=row.pk).order_by("position", "id"):
+            message.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
+        message.send()
     except smtplib.SMTPRecipientsRefused as exc:
         return Result(Outcome.REFUSED, _error(exc))
     except smtplib.SMTPDataError as exc:

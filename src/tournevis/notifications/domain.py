@@ -15,6 +15,9 @@ MAX_ATTEMPTS = 8
 SMS_MAX_LENGTH = 1600  # ten concatenated segments; providers refuse longer texts
 RESPONSE_BODY_MAX = 10_000  # characters of a webhook response kept on the row
 ERROR_MAX = 2000
+ATTACHMENTS_MAX_BYTES = 10 * 1024 * 1024  # all of one e-mail's attachments together
+ATTACHMENTS_MAX_COUNT = 10
+CONTENT_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}")
 
 E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,75}")
@@ -53,6 +56,41 @@ class Outcome(StrEnum):
     FAILED = "failed"  # transient: retried with backoff until MAX_ATTEMPTS
     REFUSED = "refused"  # permanent: the receiver rejected it; not retried
     INTERRUPTED = "interrupted"  # the worker holding the lease never reported (killed): retried
+
+
+def clean_attachments(attachments: object, field: str = "attachments") -> list[tuple[str, str, bytes]]:
+    """``[(filename, content_type, bytes), …]`` checked: a plain file name (no path, no line break,
+    at most 200 characters), a ``type/subtype`` content type, bytes; at most
+    ``ATTACHMENTS_MAX_COUNT`` files of ``ATTACHMENTS_MAX_BYTES`` together. 422 naming ``field``."""
+    if attachments is None:
+        return []
+    if not isinstance(attachments, list | tuple) or len(attachments) > ATTACHMENTS_MAX_COUNT:
+        raise InvalidInput(
+            gettext_noop("At most %(max)s attachments."), field=field, max=ATTACHMENTS_MAX_COUNT
+        )
+    cleaned: list[tuple[str, str, bytes]] = []
+    for index, entry in enumerate(attachments):
+        where = f"{field}.{index}"
+        if not isinstance(entry, list | tuple) or len(entry) != 3:
+            raise InvalidInput(gettext_noop("Give a file name, a content type and the bytes."), field=where)
+        name, content_type, content = entry
+        if (
+            not isinstance(name, str)
+            or not name.strip()
+            or len(name) > 200
+            or any(c in name for c in "/\\\r\n\0")
+        ):
+            raise InvalidInput(gettext_noop("Enter a file name without a path."), field=where)
+        if not isinstance(content_type, str) or not CONTENT_TYPE.fullmatch(content_type):
+            raise InvalidInput(gettext_noop("Enter a content type such as application/pdf."), field=where)
+        if not isinstance(content, bytes | bytearray | memoryview):
+            raise InvalidInput(gettext_noop("The content must be bytes."), field=where)
+        cleaned.append((name.strip(), content_type, bytes(content)))
+    if sum(len(content) for _, _, content in cleaned) > ATTACHMENTS_MAX_BYTES:
+        raise InvalidInput(
+            gettext_noop("The attachments exceed %(max)s bytes."), field=field, max=ATTACHMENTS_MAX_BYTES
+        )
+    return cleaned
 
 
 def backoff(attempts: int) -> timedelta:

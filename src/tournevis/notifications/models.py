@@ -55,6 +55,28 @@ class OutboundEmail(OutboxRow):
         return f"{self.to}: {self.subject}"
 
 
+class OutboundEmailAttachment(models.Model):
+    """A file sent with an outbox e-mail (e.g. a service report PDF), stored with the row in the same
+    transaction so that every delivery attempt sends the same bytes."""
+
+    email = models.ForeignKey(
+        OutboundEmail, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("e-mail")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    content = models.BinaryField(_("content"))
+    size = models.PositiveIntegerField(_("size"))
+
+    class Meta:
+        verbose_name = _("e-mail attachment")
+        verbose_name_plural = _("e-mail attachments")
+        ordering = ["email", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
 class OutboundSms(OutboxRow):
     """One text message to one E.164 number, sent through the ``SMS_BACKEND`` with ``idempotency_key``."""
 

@@ -20,7 +20,12 @@ from tournevis.core.actor import Actor
 from tournevis.core.errors import InvalidInput, gettext_noop
 from tournevis.notifications import domain
 from tournevis.notifications.delivery import backoff, deliver_outbox, deliver_pending
-from tournevis.notifications.models import OutboundEmail, OutboundSms, OutboundWebhook
+from tournevis.notifications.models import (
+    OutboundEmail,
+    OutboundEmailAttachment,
+    OutboundSms,
+    OutboundWebhook,
+)
 
 __all__ = [
     "backoff",
@@ -61,8 +66,12 @@ def queue_email(
     language: str = "",
     headers: dict[str, str] | None = None,
     subject_ref: str = "",
+    attachments: list[tuple[str, str, bytes]] | None = None,
 ) -> OutboundEmail:
     """Write an e-mail to the outbox, in the caller's transaction (or a new one).
+
+    ``attachments``: ``[(filename, content_type, bytes), …]`` (``domain.clean_attachments``), stored
+    with the row and sent with every attempt.
 
     ``headers`` adds e.g. In-Reply-To, References, Auto-Submitted, Reply-To (the outbox sets From, To,
     Subject, Date and Message-ID itself). ``language`` is sent as Content-Language. The returned row's
@@ -70,6 +79,7 @@ def queue_email(
     if not to or "\r" in to or "\n" in to or len(to) > 254:
         raise InvalidInput(gettext_noop("An e-mail address is required."), field="to")
     cleaned = domain.clean_headers(headers, domain.EMAIL_RESERVED_HEADERS)
+    files = domain.clean_attachments(attachments)
     with transaction.atomic():
         now = clock.now()
         message = OutboundEmail.objects.create(
@@ -86,18 +96,25 @@ def queue_email(
         )
         message.message_id = f"<outbox-{message.pk}.{_token()}@{message_id_domain()}>"
         message.save(update_fields=["message_id"])
-        audit.record(
-            actor,
-            "email.queue",
-            message,
-            after={
-                "to": to,
-                "subject": message.subject,
-                "purpose": message.purpose,
-                "subject_ref": subject_ref,
-                "message_id": message.message_id,
-            },
-        )
+        for position, (filename, content_type, content) in enumerate(files):
+            OutboundEmailAttachment.objects.create(
+                email=message,
+                position=position,
+                filename=filename,
+                content_type=content_type,
+                content=content,
+                size=len(content),
+            )
+        after: dict[str, Any] = {
+            "to": to,
+            "subject": message.subject,
+            "purpose": message.purpose,
+            "subject_ref": subject_ref,
+            "message_id": message.message_id,
+        }
+        if files:
+            after["attachments"] = [[name, kind, len(content)] for name, kind, content in files]
+        audit.record(actor, "email.queue", message, after=after)
     return message
 
 

@@ -23,6 +23,7 @@ from tournevis.identity.api import BearerTokenAuth, SessionActorAuth
 from tournevis.identity.api import router as identity_router
 from tournevis.identity.problems import problem_body, problem_response
 from tournevis.installed_base.api import router as installed_base_router
+from tournevis.mobile.api import router as mobile_router
 from tournevis.stock.api import router as stock_router
 from tournevis.stock.api_loaners import router as loaners_router
 from tournevis.stock.api_transfers import router as stock_transfers_router
@@ -31,8 +32,10 @@ from tournevis.tickets.api import router as tickets_router
 from tournevis.tickets.api_admin import router as tickets_admin_router
 from tournevis.workforce.api import router as workforce_router
 from tournevis.workorders.api import router as workorders_router
+from tournevis.workorders.api_checklists import router as checklists_router
 from tournevis.workorders.api_loaners import router as workorder_loaners_router
 from tournevis.workorders.api_parts import router as workorder_parts_router
+from tournevis.workorders.api_report import router as workorder_report_router
 
 api = NinjaAPI(
     title="Tournevis API",
@@ -64,6 +67,9 @@ api.add_router("/", stock_transfers_router)  # stock: transfers and replenishmen
 api.add_router("/", loaners_router)  # stock: the loaner pool and loans
 api.add_router("/", workorder_loaners_router)  # a work order's loaner (entitlement, lend)
 api.add_router("/", workorder_parts_router)  # a work order's spare parts (reserve, release)
+api.add_router("/", workorder_report_router)  # a visit's service report (PDF)
+api.add_router("/", checklists_router)  # checklist templates (managers)
+api.add_router("/", mobile_router)  # the technician app: devices, day data, sync, conflicts
 
 
 def _field_of(location: tuple[object, ...] | list[object]) -> str:

@@ -5,11 +5,14 @@ from tournevis.web import (
     contract_views,
     dispatch_views,
     loaner_views,
+    mobile_conflict_views,
     stock_transfer_views,
     stock_views,
     ticket_intake_views,
     ticket_views,
     views,
+    visit_record_views,
+    visit_report_views,
     workforce_views,
     workorder_parts_views,
     workorder_views,
@@ -71,6 +74,10 @@ urlpatterns = [
     path("absences/<int:pk>/decide/", workforce_views.absence_decide, name="absence_decide"),
     path("absences/<int:pk>/cancel/", workforce_views.absence_cancel, name="absence_cancel"),
     path("dispatch/", dispatch_views.board, name="dispatch_board"),
+    path("dispatch/conflicts/", mobile_conflict_views.conflicts, name="mobile_conflicts"),
+    path(
+        "dispatch/conflicts/<int:pk>/resolve/", mobile_conflict_views.resolve, name="mobile_conflict_resolve"
+    ),
     path("dispatch/move/", dispatch_views.move, name="dispatch_move"),
     path("dispatch/moves/<int:pk>/undo/", dispatch_views.undo, name="dispatch_undo"),
     path("dispatch/optimise/", dispatch_views.optimise, name="dispatch_optimise"),
@@ -123,6 +130,18 @@ urlpatterns = [
         "workorders/<int:pk>/parts/<int:reservation_id>/release/",
         workorder_parts_views.work_order_release,
         name="workorder_parts_release",
+    ),
+    # A visit's photos (visit_record_views)
+    path(
+        "workorders/<int:pk>/visits/<int:visit_id>/photos/<uuid:client_id>.jpg",
+        visit_record_views.visit_photo,
+        name="workorder_visit_photo",
+    ),
+    # A visit's service report (visit_report_views)
+    path(
+        "workorders/<int:pk>/visits/<int:visit_id>/report.pdf",
+        visit_report_views.visit_report,
+        name="workorder_visit_report",
     ),
 ]
 

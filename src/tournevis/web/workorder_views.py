@@ -32,11 +32,11 @@ from tournevis.identity.permissions import is_allowed
 from tournevis.installed_base.access import visible_objects
 from tournevis.tickets.access import access_ticket
 from tournevis.tickets.models import Ticket
-from tournevis.web import loaner_views, workorder_parts_views
+from tournevis.web import loaner_views, visit_record_views, visit_report_views, workorder_parts_views
 from tournevis.web.ticket_views import PRIORITY_LABELS, error_text, parse_int
 from tournevis.web.views import PAGE_SIZE, _actor, not_found_is_404
 from tournevis.workforce.models import Skill, Technician
-from tournevis.workorders import domain, queries, services
+from tournevis.workorders import completion, domain, queries, services
 from tournevis.workorders.access import access_visit, access_work_order
 from tournevis.workorders.domain import Kind, Status, VisitStatus
 from tournevis.workorders.models import Visit, WorkOrder
@@ -256,6 +256,8 @@ def _detail(
         "values": values or {},
         "loaner": loaner_views.work_order_section(actor, order),
         "parts": workorder_parts_views.work_order_section(actor, order),
+        "records": visit_record_views.work_order_section(actor, order, visits),
+        "reports": visit_report_views.report_links(order, visits),
         **labels(),
     }
     if open_visit is not None and open_visit.planned_start is not None:
@@ -383,8 +385,12 @@ def visit_transition(request: HttpRequest, pk: int, visit_id: int) -> HttpRespon
         elif status == VisitStatus.PAUSED:
             services.pause(actor, visit_id, version, reason=post.get("reason", "").strip()[:300])
         elif status == VisitStatus.COMPLETED:
-            services.complete_visit(
-                actor, visit_id, post.get("fixed") == "yes", post.get("outcome", ""), version
+            completion.complete(
+                actor,
+                visit_id,
+                fixed=post.get("fixed") == "yes",
+                outcome=post.get("outcome", ""),
+                expected_version=version,
             )
         elif status == VisitStatus.CANCELLED:
             services.cancel_visit(actor, visit_id, post.get("reason", "").strip()[:300], version)

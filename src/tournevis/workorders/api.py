@@ -32,7 +32,7 @@ from tournevis.identity import guard
 from tournevis.identity.permissions import is_allowed
 from tournevis.installed_base.access import access_object
 from tournevis.tickets.access import access_ticket
-from tournevis.workorders import access, parts, queries, services
+from tournevis.workorders import access, completion, parts, queries, services
 from tournevis.workorders.models import StatusChange, Visit, WorkOrder
 
 router = Router(tags=["work orders"])
@@ -477,7 +477,9 @@ def transition_visit(
         elif payload.status == "paused":
             visit = services.pause(actor, visit_id, version, reason=payload.reason)
         elif payload.status == "completed":
-            visit = services.complete_visit(actor, visit_id, payload.fixed, payload.outcome, version)
+            visit = completion.complete(
+                actor, visit_id, fixed=payload.fixed, outcome=payload.outcome, expected_version=version
+            )
         else:
             visit = services.cancel_visit(actor, visit_id, payload.reason, version)
     set_etag(response, visit)

@@ -122,3 +122,9 @@ class Command(BaseCommand):
         for row in rows:
             table.add_row(row.username, row.role, row.password, row.customer)
         self._console().print(table)
+        if any(row.role == "technician" for row in rows):
+            self.stdout.write(
+                "technicians: the technician app (works offline, installable) is at /m/ "
+                "(e.g. http://127.0.0.1:8000/m/): sign in there as demo-technician, "
+                "on a phone or a narrow window."
+            )

@@ -1,7 +1,8 @@
 """tournevis worker: the periodic tick (deliver the outbox, purge login failures and old idempotency keys,
 renew or expire contracts and queue their reminders, fire SLA escalations and apply their actions to
 tickets, store bug-tracker links, flag overdue customer updates, generate preventive work orders,
-remind customers of loaners due back, resume SLA clocks paused for parts that have arrived).
+remind customers of loaners due back, resume SLA clocks paused for parts that have arrived, purge the
+technician app's old operation log).
 
 Queued django-tasks run in ``tournevis db_worker``; this loop does the time-driven work.
 """
@@ -22,14 +23,17 @@ from tournevis.contracts import sla_services
 from tournevis.core import clock, idempotency
 from tournevis.core.actor import Actor
 from tournevis.identity import throttle
+from tournevis.mobile import tasks as mobile_tasks
 from tournevis.notifications import services as notifications
 from tournevis.tickets import tasks as tickets_tasks
 from tournevis.workorders import loaners as workorder_loaners
 from tournevis.workorders import parts, preventive
+from tournevis.workorders import report as workorder_report
 
 logger = logging.getLogger(__name__)
 LOANERS = Actor.system("loaners")  # who sends the loan reminders
 PARTS = Actor.system("stock")  # who resumes SLA clocks once parts have arrived
+REPORTS = Actor.system("reports")  # who builds and mails the service reports
 
 
 def _steps() -> list[tuple[str, Callable[[], dict[str, int]]]]:
@@ -50,6 +54,8 @@ def _steps() -> list[tuple[str, Callable[[], dict[str, int]]]]:
         ("preventive", lambda: preventive.tick(clock.now())),
         ("loaners", lambda: workorder_loaners.send_loan_reminders(LOANERS, clock.now())),
         ("parts", lambda: parts.resume_arrived(PARTS, clock.now())),
+        ("reports", lambda: workorder_report.build_pending(REPORTS, clock.now())),
+        ("mobile", lambda: mobile_tasks.tick(clock.now())),
         ("outbox", notifications.deliver_outbox),
     ]
 
