@@ -46,7 +46,7 @@ pytestmark = pytest.mark.browser
 
 def code128_png(tmp_path: Path, text: str) -> Path:
     """A printed-label picture: ``text`` as a Code 128 barcode (python-barcode)."""
-    path = tmp_path / "label.png"
+    path = tmp_path / f"label-{len(list(tmp_path.iterdir()))}.png"  # a new file: the input's change fires
     buffer = io.BytesIO()
     barcode.get("code128", text, writer=ImageWriter()).write(buffer, options={"module_width": 0.4})
     path.write_bytes(buffer.getvalue())
@@ -91,6 +91,16 @@ def test_a_whole_visit_offline_then_synced_once(browser, live_server, tmp_path: 
     page.click("#step-check-in")
     page.wait_for_selector("#visit-status:has-text('On site')")
     assert page.locator("#pending").inner_text() == "1 change waiting"
+    # She checks the equipment's label: another label first, then the right one (decoded offline)
+    machine = w.visit.work_order.service_object
+    page.set_input_files("#object-scan", str(code128_png(tmp_path, "GL-100-BLT")))
+    page.wait_for_selector("#object-check.bad")
+    assert page.locator("#object-check").inner_text() == (
+        f"✗ The label GL-100-BLT is not this visit's equipment ({machine.name})."
+    )
+    page.set_input_files("#object-scan", str(code128_png(tmp_path, machine.serial_number)))
+    page.wait_for_selector("#object-check.ok")
+    assert page.locator("#object-check").inner_text() == f"✓ The label matches {machine.name}."
 
     page.click("#menu-checklist")
     page.click(f"#item-{w.items['power'].pk} button:has-text('Yes')")

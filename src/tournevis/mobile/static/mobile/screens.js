@@ -2,7 +2,8 @@
 // object, history, status steps, the record screens' menu), the conflicts, the account (log out).
 
 import * as store from "./db.js";
-import { accessHours, dateTime, dayLabel, h, statusLabel, t, time } from "./ui.js";
+import { scanFile } from "./scan.js";
+import { accessHours, dateTime, dayLabel, h, statusLabel, t, time, toast } from "./ui.js";
 
 export const EDITABLE = new Set(["dispatched", "en_route", "on_site", "paused"]);
 
@@ -131,6 +132,40 @@ function field(label, ...value) {
   return [h("dt", {}, label), h("dd", {}, ...shown)];
 }
 
+// Scan the equipment's label (a photo of it, decoded on the phone, offline too): is it this visit's
+// object, or one of its parts in the tree? Matched on the serial number, else the label's text.
+export function labelMatch(object, code) {
+  const wanted = code.trim().toUpperCase();
+  const same = (item) => [item.serial, item.label].some((v) => v && v.trim().toUpperCase() === wanted);
+  return [object, ...(object.children || [])].find(same) || null;
+}
+
+function objectCheck(object) {
+  const result = h("p", { id: "object-check", role: "status" });
+  const input = h("input", { id: "object-scan", type: "file", accept: "image/*", capture: "environment", class: "visually-hidden" });
+  input.addEventListener("change", async () => {
+    const file = input.files?.[0];
+    if (!file) return;
+    let codes;
+    try {
+      codes = await scanFile(file);
+    } catch {
+      toast(t("scan_unavailable"), "error");
+      return;
+    }
+    if (!codes.length) {
+      toast(t("no_code_found"), "error");
+      return;
+    }
+    const found = codes.map((code) => labelMatch(object, code)).find(Boolean);
+    result.className = found ? "ok" : "bad";
+    result.textContent = found
+      ? `✓ ${t("label_matches", { label: found.label })}`
+      : `✗ ${t("label_elsewhere", { code: codes[0], label: object.label })}`;
+  });
+  return [h("label", { for: "object-scan", class: "button big file" }, t("scan_object")), input, result];
+}
+
 export function visitScreen(ctx, id) {
   const visit = visitOf(ctx, id);
   if (!visit) return notFound();
@@ -181,6 +216,7 @@ export function visitScreen(ctx, id) {
         : null,
       field(t("description"), order.description),
     ),
+    object ? objectCheck(object) : null,
   );
   if (visit.history?.length) {
     screen.append(
