@@ -70,3 +70,6 @@ def test_text_length_and_requiredness():
         clean_text("  ", "name", max_length=10, required=True)
     with pytest.raises(InvalidInput, match="At most 3 characters"):
         clean_text("abcd", "code", max_length=3)
+    with pytest.raises(InvalidInput, match="NUL") as refused:
+        clean_text("a\x00b", "note", max_length=10)
+    assert refused.value.field == "note"

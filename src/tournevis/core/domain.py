@@ -89,6 +89,8 @@ def clean_text(value: str | None, field: str, *, max_length: int, required: bool
         raise InvalidInput(gettext_noop("This field is required."), field=field)
     if len(value) > max_length:
         raise InvalidInput(gettext_noop("At most %(max)s characters."), field=field, max=max_length)
+    if "\x00" in value:  # PostgreSQL stores no NUL in text: refused here, not a 500 at the INSERT
+        raise InvalidInput(gettext_noop("Text may not contain NUL characters."), field=field)
     return value
 
 
