@@ -108,6 +108,7 @@ def test_the_dispatcher_page_lists_and_resolves_and_the_board_shows_a_banner(fie
     assert f'id="conflict-{conflict["id"]}"' in page
     assert "This visit was given to another technician." in page
     assert "visit.check_in" in page
+    assert '<time datetime="2026-03-10T07:30:00+00:00">10/03/2026 07:30</time>' in page  # recorded (UTC)
 
     empty = client.post(f"/dispatch/conflicts/{conflict['id']}/resolve/", {"resolution": " "})
     assert empty.status_code == 302

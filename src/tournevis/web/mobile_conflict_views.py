@@ -25,6 +25,7 @@ def _rows(conflicts: list[Conflict]) -> list[dict[str, object]]:
     for conflict in conflicts:
         row = queries.conflict(conflict)
         row["work_order_id"] = conflict.visit.work_order_id if conflict.visit is not None else None
+        row["recorded_at"] = conflict.created_at
         row["user"] = conflict.device.user.username
         row["data"] = (
             conflict.payload.get("data")
