@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -361,6 +361,28 @@ def test_a_server_killed_before_the_commit_leaves_nothing_and_the_retry_applies_
     assert (first.json()["result"], second["Idempotent-Replayed"]) == ("applied", "true")
     assert state(field.visit) == ("on_site", 4)
     assert StatusChange.objects.filter(visit=field.visit, new="on_site").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sequence_number_taken_by_a_concurrent_request_is_a_503_to_retry(field: Field) -> None:
+    key = uuid.uuid4()
+
+    def taken_meanwhile(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.startswith('INSERT INTO "mobile_operation"'):
+            raise IntegrityError("UNIQUE constraint failed: mobile_operation.device_id, mobile_operation.seq")
+        return execute(sql, params, many, context)
+
+    # Given another request of the device that stored operation 1 while this one was being applied
+    with connection.execute_wrapper(taken_meanwhile):
+        busy = send(field.client, field.device, 1, "visit.check_in", field.visit, key=key)
+
+    # Then this one is told to come back, and nothing of it was kept
+    assert (busy.status_code, busy["Retry-After"]) == (503, "1")
+    assert problem(busy, 503)["errors"][0]["field"] == "seq"
+    assert (state(field.visit), Operation.objects.count()) == (("dispatched", 3), 0)
+    # When it comes back, it is applied once
+    again = send(field.client, field.device, 1, "visit.check_in", field.visit, key=key)
+    assert (again.json()["result"], state(field.visit)) == ("applied", ("on_site", 4))
 
 
 def test_a_technician_must_name_a_live_device(field: Field) -> None:

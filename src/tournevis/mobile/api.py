@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -172,7 +173,16 @@ def submit_op(request: HttpRequest) -> HttpResponse:
         return problem_response(400, _("Malformed JSON"), detail, [{"field": "body", "message": detail}])
     env = sync.envelope(request.headers.get("Idempotency-Key"), body, request.headers.get("If-Match"))
     assert device is not None  # a technician's call always names its device (access.device_for)
-    answer = sync.submit(actor_of(request), device.pk, env)
+    try:
+        answer = sync.submit(actor_of(request), device.pk, env)
+    except IntegrityError:
+        # Another request of this device stored this sequence number first (SQLite has no row lock to
+        # make them wait; PostgreSQL does): nothing of this one was kept, the device sends it again and
+        # is then answered as for any operation (a replay if the other request was this one).
+        detail = _("Another request of this device was being applied; send this one again.")
+        busy = problem_response(503, _("Busy"), detail, [{"field": "seq", "message": detail}])
+        busy["Retry-After"] = "1"
+        return busy
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
     return _json(answer.status, answer.body, **headers)
 
